@@ -1,0 +1,29 @@
+/** The `durn` command line: a thin entry that parses arguments and hands over to the commands. */
+import { Command } from 'commander';
+import { formatError, isUserError } from './errors.ts';
+import { registerModelCommands } from './models/cli.ts';
+import { VERSION } from './version.ts';
+
+export function buildProgram(): Command {
+  const program = new Command('durn')
+    .description('Restore damaged photos with Dual Residual Networks (DuRN, CVPR 2019).')
+    .version(VERSION)
+    .showHelpAfterError();
+  registerModelCommands(program);
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  try {
+    await buildProgram().parseAsync(argv);
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (err) {
+    console.error(`durn: ${formatError(err)}`);
+    if (!isUserError(err) && err instanceof Error && err.stack) console.error(err.stack);
+    return isUserError(err) ? 2 : 1;
+  }
+}
+
+main(process.argv).then((code) => {
+  process.exitCode = code;
+});
