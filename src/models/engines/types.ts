@@ -1,0 +1,35 @@
+/** What every inference engine offers the pipeline: run one image through a network. */
+import type { NetworkDefinition } from '../graph/types.ts';
+import type { StateDict } from '../weights/types.ts';
+
+/** One image, planar CHW float32 (values nominally in [0, 1]), as the networks see it. */
+export interface ImageTensor {
+  readonly data: Float32Array;
+  readonly channels: number;
+  readonly height: number;
+  readonly width: number;
+}
+
+export type EngineName = 'onnx' | 'tfjs';
+export type EngineChoice = 'auto' | EngineName;
+export type DeviceChoice = 'auto' | 'cpu' | 'cuda';
+
+export interface SessionOptions {
+  readonly network: NetworkDefinition;
+  readonly weights: StateDict;
+  /** Intra-op threads (ONNX); 1 suits a worker pool, all cores a single run. */
+  readonly threads?: number;
+  readonly device?: DeviceChoice;
+}
+
+export interface InferenceSession {
+  readonly engine: EngineName;
+  /** e.g. "onnx cpu (2 threads)", "tfjs wasm". */
+  readonly description: string;
+  /**
+   * Runs the network on one image whose sides are multiples of `network.sizeMultiple` and at
+   * least `network.minSide`; returns an image of the same size with `network.outChannels` channels.
+   */
+  run(input: ImageTensor): Promise<ImageTensor>;
+  dispose(): Promise<void>;
+}
