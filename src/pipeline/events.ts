@@ -1,0 +1,66 @@
+/**
+ * The events a restoration run emits. The CLI's plain/JSON output, the terminal UI's reducer and
+ * the watch folder all consume this one stream; nothing else reaches into the pipeline.
+ */
+
+export interface StepInfo {
+  readonly task: string;
+  readonly network: string;
+}
+
+export interface RunSummary {
+  readonly done: number;
+  readonly failed: number;
+  readonly skipped: number;
+  readonly seconds: number;
+  readonly megapixels: number;
+  readonly failures: readonly { file: string; error: string }[];
+}
+
+export type RunEvent =
+  | { readonly type: 'run-start'; readonly files: number; readonly chain: string; readonly engine: string }
+  | { readonly type: 'file-queued'; readonly file: string }
+  | {
+      readonly type: 'file-start';
+      readonly file: string;
+      readonly width: number;
+      readonly height: number;
+      readonly steps: readonly StepInfo[];
+    }
+  | {
+      readonly type: 'step-start';
+      readonly file: string;
+      readonly step: number;
+      readonly task: string;
+      readonly network: string;
+      readonly tiles: number;
+    }
+  | {
+      readonly type: 'tile-done';
+      readonly file: string;
+      readonly step: number;
+      readonly done: number;
+      readonly total: number;
+    }
+  | { readonly type: 'step-done'; readonly file: string; readonly step: number; readonly seconds: number }
+  | {
+      readonly type: 'file-done';
+      readonly file: string;
+      readonly output: string;
+      readonly seconds: number;
+      readonly megapixels: number;
+      readonly bytesIn: number;
+      readonly bytesOut: number;
+    }
+  | {
+      readonly type: 'file-failed';
+      readonly file: string;
+      readonly error: string;
+      readonly code: string;
+      readonly hint?: string;
+    }
+  | { readonly type: 'file-skipped'; readonly file: string; readonly reason: string }
+  | { readonly type: 'notice'; readonly message: string }
+  | { readonly type: 'run-done'; readonly summary: RunSummary };
+
+export type RunEventListener = (event: RunEvent) => void;
