@@ -1,0 +1,65 @@
+/**
+ * Where each restored photo goes. Pure: the same inputs always give the same output path, and an
+ * output can never be the input itself (originals are never overwritten, even with --overwrite).
+ */
+import { basename, dirname, extname, join, relative, resolve } from 'node:path';
+import { DurnUserError } from '../../errors.ts';
+
+export type OutputFormat = 'jpeg' | 'png' | 'webp' | 'tiff' | 'avif' | 'heif';
+
+const EXTENSION: Record<OutputFormat, string> = {
+  jpeg: '.jpg',
+  png: '.png',
+  webp: '.webp',
+  tiff: '.tif',
+  avif: '.avif',
+  heif: '.heic',
+};
+
+export interface OutputNaming {
+  /** Output folder; default: beside each input. */
+  readonly outDir?: string;
+  /** Appended to the file name; default "-restored" beside the input, "" in another folder. */
+  readonly suffix?: string;
+  /** Root the inputs were found under, to mirror sub-folders into outDir. */
+  readonly baseDir?: string;
+}
+
+export function outputPath(input: string, format: OutputFormat | null, naming: OutputNaming): string {
+  const abs = resolve(input);
+  const ext = extname(abs);
+  const stem = basename(abs, ext);
+  const outExt = format ? keepExtensionSpelling(ext, format) : ext;
+  let dir = dirname(abs);
+  if (naming.outDir) {
+    const rel = naming.baseDir ? relative(resolve(naming.baseDir), dir) : '';
+    dir = rel && !rel.startsWith('..') ? join(resolve(naming.outDir), rel) : resolve(naming.outDir);
+  }
+  const suffix = naming.suffix ?? (dir === dirname(abs) ? '-restored' : '');
+  const out = join(dir, `${stem}${suffix}${outExt}`);
+  if (out === abs) {
+    throw new DurnUserError(
+      'INVALID_OPTION',
+      `Expected an output path different from the input for ${input} but both are ${out}`,
+      {
+        hint: 'durn never overwrites originals: use --out with another folder, or --suffix',
+        file: input,
+      },
+    );
+  }
+  return out;
+}
+
+/** Keeps the user's spelling (.jpeg, .JPG, .tiff) when the format doesn't change. */
+function keepExtensionSpelling(ext: string, format: OutputFormat): string {
+  const lower = ext.toLowerCase();
+  const same: Record<OutputFormat, string[]> = {
+    jpeg: ['.jpg', '.jpeg', '.jpe'],
+    png: ['.png'],
+    webp: ['.webp'],
+    tiff: ['.tif', '.tiff'],
+    avif: ['.avif'],
+    heif: ['.heic', '.heif'],
+  };
+  return same[format].includes(lower) ? ext : EXTENSION[format];
+}
