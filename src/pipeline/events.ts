@@ -64,3 +64,18 @@ export type RunEvent =
   | { readonly type: 'run-done'; readonly summary: RunSummary };
 
 export type RunEventListener = (event: RunEvent) => void;
+
+/** What the watch folder adds to the run events. */
+export type WatchEvent =
+  | {
+      readonly type: 'watch-start';
+      readonly folder: string;
+      readonly out: string;
+      readonly recovered: number;
+    }
+  | { readonly type: 'watch-queue'; readonly depth: number; readonly settling: number }
+  | { readonly type: 'ledger'; readonly done: number; readonly failed: number; readonly pending: number }
+  | { readonly type: 'watch-retry'; readonly file: string; readonly attempt: number; readonly error: string }
+  | { readonly type: 'watch-stop' };
+
+export type WatchListener = (event: RunEvent | WatchEvent) => void;
