@@ -9,7 +9,7 @@
  * - Instance norm is either ONNX InstanceNormalization or its decomposition into reductions;
  *   both are exact at durn's eps of 1e-9 (biased variance), see the tests.
  */
-import { DurnBugError, DurnUserError, expected } from '../../../errors.ts';
+import { DurnBugError, DurnUserError } from '../../../errors.ts';
 import type { BatchNormNode, Conv2dNode, Graph, GraphNode, NetworkDefinition } from '../../graph/types.ts';
 import type { StateDict } from '../../weights/types.ts';
 import { encodeModel, ONNX_FLOAT, type OnnxInitializer, type OnnxModel, type OnnxNode } from './protobuf.ts';
@@ -53,19 +53,19 @@ function paramReader(g: Graph, weights: StateDict) {
     const spec = specs.get(name);
     if (!spec) throw new DurnBugError(`lowering reads ${name}, which the graph does not declare`);
     if (!t) {
-      throw new DurnUserError('WEIGHTS_MISMATCH', expected(`a tensor named ${name}`, 'the weights', 'none'), {
-        hint: 'The weights do not belong to this network; check the --arch or the weights file.',
-      });
+      throw new DurnUserError(
+        'WEIGHTS_MISMATCH',
+        `Expected a tensor named ${name} in the weights but found none`,
+        {
+          hint: 'The weights do not belong to this network; check the --arch or the weights file.',
+        },
+      );
     }
     const shapeOk = t.shape.length === spec.shape.length && t.shape.every((d, i) => d === spec.shape[i]);
     if (!(t.data instanceof Float32Array) || !shapeOk) {
       throw new DurnUserError(
         'WEIGHTS_MISMATCH',
-        expected(
-          `float32 [${spec.shape.join(', ')}]`,
-          `weight ${name}`,
-          `${t.dtype} [${t.shape.join(', ')}]`,
-        ),
+        `Expected float32 [${spec.shape.join(', ')}] for weight ${name} but received ${t.dtype} [${t.shape.join(', ')}]`,
         { hint: 'The weights do not belong to this network; check the --arch or the weights file.' },
       );
     }
