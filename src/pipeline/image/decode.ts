@@ -1,0 +1,258 @@
+/**
+ * Decoding any supported photo into the networks' working space, without losing precision:
+ * EXIF orientation applied, 8/16-bit samples kept at full precision as float32, colour converted
+ * from the embedded profile to sRGB (exactly and reversibly for matrix/TRC profiles), alpha split off.
+ */
+import { readFile, stat } from 'node:fs/promises';
+import { basename } from 'node:path';
+import sharp, { type Metadata, type OutputInfo } from 'sharp';
+import { z } from 'zod';
+import { DurnUserError, expected } from '../../errors.ts';
+import { deviceToWorking, parseIcc, profileTransform } from './icc.ts';
+import type { BitDepth, DecodedImage, InputFormat } from './types.ts';
+
+export const DEFAULT_MAX_PIXELS = 200_000_000;
+const READABLE = 'an image (JPEG, PNG, WebP, TIFF, AVIF, HEIF or GIF)';
+
+const DecodeOptions = z.object({
+  maxPixels: z.number().int().positive().optional(),
+  name: z.string().min(1).optional(),
+});
+export type DecodeOptions = z.input<typeof DecodeOptions>;
+
+/** Which formats this sharp build reads, for `durn doctor` style reports. */
+export function decodeCapabilities(): Record<InputFormat, boolean> {
+  const f = sharp.format;
+  return {
+    jpeg: f.jpeg.input.buffer,
+    png: f.png.input.buffer,
+    webp: f.webp.input.buffer,
+    tiff: f.tiff.input.buffer,
+    avif: f.heif.input.buffer,
+    heif: f.heif.input.buffer,
+    gif: f.gif.input.buffer,
+  };
+}
+
+export async function decodeImage(input: string | Buffer, opts: DecodeOptions = {}): Promise<DecodedImage> {
+  const parsed = DecodeOptions.safeParse(opts);
+  if (!parsed.success) {
+    throw new DurnUserError(
+      'INVALID_OPTION',
+      expected('valid decode options', 'decodeImage', z.prettifyError(parsed.error)),
+    );
+  }
+  const maxPixels = parsed.data.maxPixels ?? DEFAULT_MAX_PIXELS;
+  const name = parsed.data.name ?? (typeof input === 'string' ? input : '<buffer>');
+  const bytes = typeof input === 'string' ? await readInput(input) : input;
+  if (bytes.length === 0) {
+    throw new DurnUserError('INVALID_INPUT', expected(READABLE, `input ${name}`, 'an empty file (0 bytes)'), {
+      file: name,
+    });
+  }
+
+  // limitInputPixels guards decoders sharp runs before we see metadata (e.g. decompression bombs).
+  const sharpOpts = { autoOrient: true, limitInputPixels: maxPixels, failOn: 'warning' } as const;
+  let meta: Metadata;
+  try {
+    meta = await sharp(bytes, sharpOpts).metadata();
+  } catch (err) {
+    throw undecodable(name, err);
+  }
+  const format = inputFormat(meta);
+  if (!format) {
+    throw new DurnUserError(
+      'UNSUPPORTED_FORMAT',
+      expected(READABLE, `input ${name}`, `a ${meta.format} file`),
+      {
+        file: name,
+        hint: 'Convert it to PNG or TIFF first.',
+      },
+    );
+  }
+  const width = meta.width ?? 0;
+  const height = meta.height ?? 0;
+  if (width * height > maxPixels) {
+    throw new DurnUserError(
+      'IMAGE_TOO_LARGE',
+      expected(
+        `an image of at most ${maxPixels} pixels`,
+        `input ${name}`,
+        `${width}×${height} (${width * height} pixels)`,
+      ),
+      { file: name, hint: 'Raise the limit with the maxPixels option if this machine has the memory.' },
+    );
+  }
+  const bitDepth = integerDepth(meta.depth);
+  if (!bitDepth) {
+    throw new DurnUserError(
+      'UNSUPPORTED_FORMAT',
+      expected(
+        '8- or 16-bit unsigned integer samples',
+        `input ${name}`,
+        `${meta.depth} samples (${meta.space})`,
+      ),
+      {
+        file: name,
+        hint: 'Float and signed images are scientific data, not photos; convert to 16-bit unsigned TIFF.',
+      },
+    );
+  }
+
+  const icc = meta.icc ? Buffer.from(meta.icc) : null;
+  const isGrey = meta.space === 'b-w' || meta.space === 'grey16';
+  const transform =
+    meta.space === 'cmyk' || meta.space === 'lab'
+      ? ({ kind: 'lcms' } as const)
+      : profileTransform(icc, isGrey);
+  const is16 = bitDepth === 16;
+  const colourspace = isGrey ? (is16 ? 'grey16' : 'b-w') : is16 ? 'rgb16' : 'srgb';
+
+  let pipeline = sharp(bytes, sharpOpts);
+  if (transform.kind === 'lcms') {
+    // sharp converts 16-bit images to Display P3, not sRGB, unless told the output profile.
+    if (is16) pipeline = pipeline.withIccProfile('srgb', { attach: false });
+  } else {
+    pipeline = pipeline.keepIccProfile(); // raw device values; our own transform follows
+  }
+  let raw: { data: Buffer; info: OutputInfo };
+  try {
+    // raw() defaults to uchar and clips 16-bit data: the depth must be named.
+    raw = await pipeline
+      .toColourspace(colourspace)
+      .raw({ depth: is16 ? 'ushort' : 'uchar' })
+      .toBuffer({ resolveWithObject: true });
+  } catch (err) {
+    throw undecodable(name, err);
+  }
+
+  const { info } = raw;
+  const colours = isGrey ? 1 : 3;
+  const alphaCount = info.channels - colours;
+  if (alphaCount !== 0 && alphaCount !== 1) {
+    throw new DurnUserError(
+      'UNSUPPORTED_FORMAT',
+      expected('1 to 4 channels', `input ${name}`, `${info.channels} channels`),
+      {
+        file: name,
+      },
+    );
+  }
+  const samples = is16
+    ? new Uint16Array(raw.data.buffer, raw.data.byteOffset, raw.data.length / 2)
+    : raw.data;
+  const { planes, alpha } = deinterleave(
+    samples,
+    info.width * info.height,
+    colours,
+    info.channels,
+    is16 ? 65535 : 255,
+  );
+  deviceToWorking(transform, planes, info.width * info.height, is16 ? 65535 : 255);
+
+  return {
+    pixels: { data: planes, channels: colours, height: info.height, width: info.width },
+    alpha,
+    width: info.width,
+    height: info.height,
+    bitDepth,
+    format,
+    hasAlpha: alpha !== null,
+    isGrey,
+    iccProfile: icc,
+    sourceSpace: describeSpace(icc, meta.space ?? 'unknown', transform.kind),
+    colourTransform: transform.kind,
+    orientation: meta.orientation ?? 1,
+    pages: meta.pages ?? 1,
+  };
+}
+
+async function readInput(path: string): Promise<Buffer> {
+  try {
+    const s = await stat(path);
+    if (!s.isFile())
+      throw new DurnUserError(
+        'INVALID_INPUT',
+        expected(READABLE, `input ${path}`, 'a directory or special file'),
+        { file: path },
+      );
+    return await readFile(path);
+  } catch (err) {
+    if (err instanceof DurnUserError) throw err;
+    const code = (err as NodeJS.ErrnoException).code;
+    const what =
+      code === 'ENOENT'
+        ? 'a path that does not exist'
+        : `a file that cannot be read (${code ?? String(err)})`;
+    throw new DurnUserError('INVALID_INPUT', expected(READABLE, `input ${path}`, what), {
+      file: path,
+      cause: err,
+    });
+  }
+}
+
+function undecodable(name: string, err: unknown): DurnUserError {
+  const reason = err instanceof Error ? err.message.split('\n')[0] : String(err);
+  if (/pixel limit/i.test(reason ?? '')) {
+    return new DurnUserError(
+      'IMAGE_TOO_LARGE',
+      expected('an image within the pixel limit', `input ${name}`, reason),
+      { file: name },
+    );
+  }
+  return new DurnUserError(
+    'INVALID_INPUT',
+    expected(READABLE, `input ${basename(name)}`, `a file sharp cannot decode: ${reason}`),
+    { file: name, cause: err, hint: 'The file may be truncated, corrupt, or not an image.' },
+  );
+}
+
+function inputFormat(meta: Metadata): InputFormat | null {
+  switch (meta.format) {
+    case 'jpeg':
+    case 'png':
+    case 'webp':
+    case 'tiff':
+    case 'gif':
+      return meta.format;
+    case 'heif':
+      return meta.compression === 'av1' ? 'avif' : 'heif';
+    default:
+      return null; // svg, vips, raw ... are not photos durn restores
+  }
+}
+
+function integerDepth(depth: string | undefined): BitDepth | null {
+  if (depth === 'uchar') return 8;
+  if (depth === 'ushort') return 16;
+  return null;
+}
+
+/** Interleaved integer samples → planar float32 colour planes and an optional alpha plane. */
+export function deinterleave(
+  samples: ArrayLike<number>,
+  n: number,
+  colours: number,
+  channels: number,
+  levels: number,
+): { planes: Float32Array; alpha: Float32Array | null } {
+  const planes = new Float32Array(n * colours);
+  const alpha = channels > colours ? new Float32Array(n) : null;
+  const scale = 1 / levels;
+  for (let i = 0; i < n; i++) {
+    const at = i * channels;
+    for (let c = 0; c < colours; c++) planes[c * n + i] = samples[at + c]! * scale;
+    if (alpha) alpha[i] = samples[at + colours]! * scale;
+  }
+  return { planes, alpha };
+}
+
+function describeSpace(icc: Buffer | null, space: string, kind: string): string {
+  if (!icc)
+    return space === 'cmyk'
+      ? 'CMYK (untagged, converted with a generic profile)'
+      : `${space} (untagged, treated as sRGB)`;
+  const info = parseIcc(icc);
+  if (!info) return `unreadable ICC profile (${space}); converted by lcms`;
+  return `${info.description ?? 'unnamed profile'} (ICC ${info.version} ${info.colourSpace.trim()}, ${kind})`;
+}

@@ -1,0 +1,161 @@
+/**
+ * Encoding working-space pixels back into a file: back to the source's colour profile, rounded
+ * consistently (clamp, then round half up) so an unprocessed decode → encode is bit-exact for
+ * 8- and 16-bit PNG/TIFF, alpha re-attached, grey kept grey, orientation 1 (pixels are upright).
+ */
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import sharp, { type Sharp } from 'sharp';
+import { z } from 'zod';
+import { DurnBugError, DurnUserError, expected } from '../../errors.ts';
+import type { ImageTensor } from '../../models/engines/types.ts';
+import { getExifTool } from '../metadata/exiftool.ts';
+import { parseIcc, profileTransform, workingToDevice } from './icc.ts';
+import { type BitDepth, type DecodedImage, OUTPUT_FORMATS, type OutputFormat } from './types.ts';
+
+/** Formats sharp writes at 16 bits per sample here; AVIF/HEIF go to 10/12 bits only, JPEG/WebP 8. */
+export const SIXTEEN_BIT_FORMATS: readonly OutputFormat[] = ['png', 'tiff'];
+
+const EncodeOptions = z.object({
+  format: z.enum(OUTPUT_FORMATS as [OutputFormat, ...OutputFormat[]]),
+  quality: z.number().int().min(1).max(100).optional(),
+  lossless: z.boolean().optional(),
+  bitDepth: z.union([z.literal(8), z.literal(16)]).optional(),
+  iccProfile: z.instanceof(Buffer).nullable(),
+});
+export type EncodeOptions = z.input<typeof EncodeOptions>;
+
+export interface EncodableImage {
+  readonly pixels: ImageTensor;
+  readonly alpha: Float32Array | null;
+}
+
+/** Encode options that reproduce the input: same format (GIF → PNG) and depth where possible. */
+export function defaultEncodeOptions(decoded: DecodedImage, format?: OutputFormat): EncodeOptions {
+  const out = format ?? (decoded.format === 'gif' ? 'png' : decoded.format);
+  const bitDepth: BitDepth = decoded.bitDepth === 16 && SIXTEEN_BIT_FORMATS.includes(out) ? 16 : 8;
+  return { format: out, bitDepth, iccProfile: decoded.iccProfile };
+}
+
+export async function encodeImage(image: EncodableImage, opts: EncodeOptions): Promise<Buffer> {
+  const parsed = EncodeOptions.safeParse(opts);
+  if (!parsed.success) {
+    throw new DurnUserError(
+      'INVALID_OPTION',
+      expected('valid encode options', 'encodeImage', z.prettifyError(parsed.error)),
+    );
+  }
+  const o = parsed.data;
+  const bitDepth = o.bitDepth ?? 8;
+  if (bitDepth === 16 && !SIXTEEN_BIT_FORMATS.includes(o.format)) {
+    throw new DurnUserError(
+      'INVALID_OPTION',
+      expected('8-bit output', `${o.format} output`, '16 bits per sample'),
+      {
+        hint: 'Write PNG or TIFF to keep 16 bits per sample.',
+      },
+    );
+  }
+  const { pixels, alpha } = image;
+  const n = pixels.width * pixels.height;
+  if (
+    (pixels.channels !== 1 && pixels.channels !== 3) ||
+    pixels.data.length !== n * pixels.channels ||
+    (alpha && alpha.length !== n)
+  ) {
+    throw new DurnBugError(
+      `encodeImage got a malformed tensor (${pixels.channels}×${pixels.height}×${pixels.width}, ${pixels.data.length} values)`,
+    );
+  }
+  const grey = pixels.channels === 1;
+  const icc = o.iccProfile;
+  const original = profileTransform(icc, grey);
+  const isRgbProfile = icc !== null && parseIcc(icc)?.colourSpace === 'RGB ';
+  // lcms (via sharp) converts back for LUT profiles, and for AVIF/HEIF, where exiftool cannot put a
+  // profile; sharp's lcms path is only sound from 8-bit sRGB (16-bit raw input is taken as P3).
+  const viaLcms =
+    isRgbProfile &&
+    !grey &&
+    bitDepth === 8 &&
+    (original.kind === 'lcms' || o.format === 'avif' || o.format === 'heif');
+  // Profiles we cannot invert otherwise (CMYK, Lab, 16-bit LUT) are written as untagged sRGB.
+  const transform = viaLcms || original.kind === 'lcms' ? ({ kind: 'identity' } as const) : original;
+  const attach = icc !== null && !viaLcms && original.kind !== 'lcms';
+
+  const device = workingToDevice(transform, pixels.data, n);
+  const levels = bitDepth === 16 ? 65535 : 255;
+  const channels = pixels.channels + (alpha ? 1 : 0);
+  const samples = bitDepth === 16 ? new Uint16Array(n * channels) : new Uint8Array(n * channels);
+  interleave(device, alpha, samples, n, pixels.channels, levels);
+
+  const scratch = await mkdtemp(join(tmpdir(), 'durn-encode-'));
+  try {
+    let pipeline = sharp(samples, {
+      raw: { width: pixels.width, height: pixels.height, channels: channels as 1 | 2 | 3 | 4 },
+    }).toColourspace(grey ? (bitDepth === 16 ? 'grey16' : 'b-w') : bitDepth === 16 ? 'rgb16' : 'srgb');
+    if (viaLcms && icc !== null) {
+      const iccPath = join(scratch, 'profile.icc');
+      await writeFile(iccPath, icc);
+      pipeline = pipeline.withIccProfile(iccPath, { attach: true });
+    }
+    const buf = await formatPipeline(pipeline, o.format, o.quality, o.lossless ?? false).toBuffer();
+    // We converted the pixels ourselves, so the original bytes go in unchanged.
+    if (!attach || icc === null || o.format === 'avif' || o.format === 'heif') return buf;
+    return await attachIcc(buf, icc, o.format, scratch);
+  } finally {
+    await rm(scratch, { recursive: true, force: true });
+  }
+}
+
+/** Planar [0,1] floats → interleaved integers: clamp, then round half up (floor(v·max + 0.5)). */
+export function interleave(
+  planes: Float32Array,
+  alpha: Float32Array | null,
+  out: Uint8Array | Uint16Array,
+  n: number,
+  colours: number,
+  levels: number,
+): void {
+  const channels = colours + (alpha ? 1 : 0);
+  const q = (v: number) => (v > 0 ? (v < 1 ? Math.floor(v * levels + 0.5) : levels) : 0); // NaN → 0
+  for (let i = 0; i < n; i++) {
+    const at = i * channels;
+    for (let c = 0; c < colours; c++) out[at + c] = q(planes[c * n + i]!);
+    if (alpha) out[at + colours] = q(alpha[i]!);
+  }
+}
+
+function formatPipeline(
+  p: Sharp,
+  format: OutputFormat,
+  quality: number | undefined,
+  lossless: boolean,
+): Sharp {
+  switch (format) {
+    case 'jpeg':
+      // 4:4:4 keeps restored fine colour detail; photographers notice chroma blur at 4:2:0.
+      return p.jpeg({ quality: quality ?? 92, chromaSubsampling: '4:4:4' });
+    case 'png':
+      return p.png({ compressionLevel: 6 });
+    case 'webp':
+      return p.webp({ quality: quality ?? 92, lossless, smartSubsample: true });
+    case 'tiff':
+      // sharp's TIFF default is JPEG compression (lossy, 8-bit); deflate is lossless at any depth.
+      return p.tiff({ compression: 'deflate', predictor: 'horizontal' });
+    case 'avif':
+      return p.avif({ quality: quality ?? 80, lossless });
+    case 'heif':
+      return p.heif({ quality: quality ?? 80, lossless, compression: 'av1' });
+  }
+}
+
+/** Writes the profile bytes verbatim into PNG/JPEG/WebP/TIFF with ExifTool (sharp would convert). */
+async function attachIcc(buf: Buffer, icc: Buffer, format: OutputFormat, scratch: string): Promise<Buffer> {
+  const file = join(scratch, `image.${format === 'jpeg' ? 'jpg' : format}`);
+  const iccPath = join(scratch, 'attach.icc');
+  await writeFile(file, buf);
+  await writeFile(iccPath, icc);
+  await getExifTool().write(file, {}, { writeArgs: [`-ICC_Profile<=${iccPath}`, '-overwrite_original'] });
+  return readFile(file);
+}

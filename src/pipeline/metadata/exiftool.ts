@@ -1,0 +1,27 @@
+/**
+ * The one ExifTool process durn shares (perl start-up costs ~0.3 s, so one long-lived process
+ * serves every read and write). Created lazily; ended by closeMetadata() or at process exit.
+ */
+import { ExifTool } from 'exiftool-vendored';
+
+let instance: ExifTool | null = null;
+let exitHookInstalled = false;
+
+export function getExifTool(): ExifTool {
+  if (instance && !instance.ended) return instance;
+  // One process: durn serialises metadata work per file, and a single perl VM keeps memory low.
+  instance = new ExifTool({ maxProcs: 1, taskTimeoutMillis: 60_000 });
+  if (!exitHookInstalled) {
+    exitHookInstalled = true;
+    // 'beforeExit' lets the graceful end run; exiftool-vendored also kills its child on 'exit'.
+    process.once('beforeExit', () => void closeMetadata());
+  }
+  return instance;
+}
+
+/** Ends the shared ExifTool process; safe to call many times. Tests call it so vitest can exit. */
+export async function closeMetadata(): Promise<void> {
+  const et = instance;
+  instance = null;
+  if (et && !et.ended) await et.end();
+}
