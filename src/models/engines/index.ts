@@ -51,13 +51,9 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): z.infer<t
 
 const noticed = new Set<string>();
 
-type TfjsModule = { createTfjsSession(opts: SessionOptions): Promise<InferenceSession> };
-
 async function tfjsSession(opts: SessionOptions): Promise<InferenceSession> {
-  // Resolved at run time so that sources (.ts) and the build (.js) both find the sibling module.
-  const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
-  const mod = (await import(new URL(`./tfjs/session${ext}`, import.meta.url).href)) as TfjsModule;
-  return mod.createTfjsSession(opts);
+  const { createTfjsSession } = await import('./tfjs/session.ts');
+  return createTfjsSession(opts);
 }
 
 /** Which engine `auto` means here: onnx when onnxruntime-node loads, else tfjs. */
