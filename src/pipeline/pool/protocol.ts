@@ -1,0 +1,38 @@
+/** Messages between the tile pool and its worker threads. Tile buffers are transferred, not copied. */
+import type { DeviceChoice, EngineChoice } from '../../models/engines/types.ts';
+import type { NetworkId } from '../../models/graph/types.ts';
+
+export interface SessionKey {
+  readonly network: NetworkId;
+  readonly weightsPath: string;
+  readonly engine: EngineChoice;
+  readonly device: DeviceChoice;
+  readonly threads: number;
+}
+
+export interface TileTask {
+  readonly session: SessionKey;
+  readonly data: Float32Array;
+  readonly channels: number;
+  readonly height: number;
+  readonly width: number;
+}
+
+export interface TileResult {
+  readonly data: Float32Array;
+  readonly channels: number;
+  readonly height: number;
+  readonly width: number;
+  /** The session's own description, e.g. "onnx cpu (1 thread)". */
+  readonly engine: string;
+  /** Notices the engine raised while opening (e.g. a CUDA fallback), reported once by the pool. */
+  readonly notices: readonly string[];
+}
+
+/** A DurnUserError crossing the thread boundary (structured clone keeps only plain fields). */
+export interface SerializedError {
+  readonly durnUserError: true;
+  readonly code: string;
+  readonly message: string;
+  readonly hint?: string;
+}

@@ -1,0 +1,78 @@
+/**
+ * A tile worker: holds one inference session per (network, weights, engine, device, threads) and
+ * runs tiles through it. Runs in a worker thread under piscina; tile buffers arrive and leave by
+ * transfer.
+ */
+import { DurnUserError } from '../../errors.ts';
+import { createSession } from '../../models/engines/index.ts';
+import type { InferenceSession } from '../../models/engines/types.ts';
+import { getNetwork } from '../../models/networks/index.ts';
+import { loadWeights } from '../../models/weights/index.ts';
+import type { SerializedError, SessionKey, TileResult, TileTask } from './protocol.ts';
+import { moveWith } from './transfer.ts';
+
+interface Open {
+  session: InferenceSession;
+  notices: string[];
+}
+
+const sessions = new Map<string, Promise<Open>>();
+
+async function open(key: SessionKey): Promise<Open> {
+  const network = getNetwork(key.network);
+  const weights = await loadWeights(key.weightsPath, key.network);
+  const notices: string[] = [];
+  const session = await createSession({
+    network,
+    weights: weights.tensors,
+    engine: key.engine,
+    device: key.device,
+    threads: key.threads,
+    onNotice: (message: string) => notices.push(message),
+  });
+  return { session, notices };
+}
+
+function sessionFor(key: SessionKey): Promise<Open> {
+  const id = JSON.stringify(key);
+  let s = sessions.get(id);
+  if (!s) {
+    s = open(key);
+    // A failed open is not cached: the next tile retries (e.g. after the user fixed a file).
+    s.catch(() => sessions.delete(id));
+    sessions.set(id, s);
+  }
+  return s;
+}
+
+export default async function runTile(task: TileTask): Promise<TileResult> {
+  try {
+    const { session, notices } = await sessionFor(task.session);
+    const out = await session.run({
+      data: task.data,
+      channels: task.channels,
+      height: task.height,
+      width: task.width,
+    });
+    const result: TileResult = {
+      data: out.data,
+      channels: out.channels,
+      height: out.height,
+      width: out.width,
+      engine: session.description,
+      notices: notices.splice(0),
+    };
+    return moveWith(result, [result.data.buffer]);
+  } catch (err) {
+    if (err instanceof DurnUserError) {
+      const e: SerializedError = {
+        durnUserError: true,
+        code: err.code,
+        message: err.message,
+        ...(err.hint ? { hint: err.hint } : {}),
+      };
+      throw e;
+    }
+    throw err;
+  }
+}

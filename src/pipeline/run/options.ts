@@ -1,0 +1,48 @@
+/** The options of a restoration run (`durn restore`, `restore()`, the TUI), validated with zod. */
+import { z } from 'zod';
+import { parseWith } from '../validation.ts';
+
+export const OUTPUT_FORMAT_NAMES = ['jpeg', 'png', 'webp', 'tiff', 'avif', 'heif'] as const;
+
+const formatAliases: Record<string, (typeof OUTPUT_FORMAT_NAMES)[number]> = {
+  jpg: 'jpeg',
+  tif: 'tiff',
+  heic: 'heif',
+};
+
+export const RestoreOptionsSchema = z
+  .object({
+    inputs: z.array(z.string().min(1)).min(1),
+    task: z.string().min(1).optional(),
+    preset: z.string().min(1).optional(),
+    outDir: z.string().min(1).optional(),
+    suffix: z.string().optional(),
+    format: z
+      .string()
+      .transform((f) => formatAliases[f.toLowerCase()] ?? f.toLowerCase())
+      .pipe(z.enum(OUTPUT_FORMAT_NAMES))
+      .optional(),
+    quality: z.number().int().min(1).max(100).optional(),
+    bitDepth: z.union([z.literal(8), z.literal(16)]).optional(),
+    overwrite: z.boolean().optional(),
+    workers: z.number().int().min(1).max(256).optional(),
+    engine: z.enum(['auto', 'onnx', 'tfjs']).optional(),
+    device: z.enum(['auto', 'cpu', 'cuda']).optional(),
+    /** Weights file for every task (key "*") or per task id. */
+    weights: z.record(z.string(), z.string().min(1)).optional(),
+    tile: z.number().int().min(16).max(16384).optional(),
+    overlap: z.number().int().min(0).max(4096).optional(),
+    maxPixels: z.number().int().min(1).optional(),
+  })
+  .strict()
+  .refine((o) => (o.task === undefined) !== (o.preset === undefined), {
+    message: 'exactly one of task or preset',
+    path: ['task'],
+  });
+
+export type RestoreOptions = z.input<typeof RestoreOptionsSchema>;
+export type ParsedRestoreOptions = z.output<typeof RestoreOptionsSchema>;
+
+export function parseRestoreOptions(value: unknown): ParsedRestoreOptions {
+  return parseWith(RestoreOptionsSchema, value, 'the restore options');
+}

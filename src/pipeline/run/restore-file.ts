@@ -1,0 +1,122 @@
+/**
+ * One photo, start to finish: decode (orientation, ICC → sRGB, 16-bit kept), run the chain,
+ * encode in the input's format/profile/depth (or as asked), write to a temp file in the
+ * destination folder, copy every metadata group from the original onto it, then rename. The
+ * original is only ever read.
+ */
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { mkdir, stat, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { getNetwork } from '../../models/networks/index.ts';
+import { VERSION } from '../../version.ts';
+import type { RunEventListener } from '../events.ts';
+import { writeFileAtomic } from '../fs/atomic.ts';
+import { decodeImage } from '../image/decode.ts';
+import { defaultEncodeOptions, encodeImage } from '../image/encode.ts';
+import type { OutputFormat } from '../image/types.ts';
+import { copyMetadata, type Provenance } from '../metadata/copy.ts';
+import type { TilePool } from '../pool/pool.ts';
+import type { Gate } from './gate.ts';
+import { type ResolvedStep, restoreTensor, type TilingOverride } from './restore-tensor.ts';
+
+export interface FileOptions {
+  readonly format?: OutputFormat;
+  readonly quality?: number;
+  readonly bitDepth?: 8 | 16;
+  readonly overwrite?: boolean;
+  readonly maxPixels?: number;
+  readonly tiling?: TilingOverride;
+  /** Options recorded in the provenance (preset name, strength, tiling…). */
+  readonly recordedOptions?: Readonly<Record<string, unknown>>;
+}
+
+export interface FileContext {
+  readonly pool: TilePool;
+  readonly emit: RunEventListener;
+  readonly signal?: AbortSignal;
+  readonly gate?: Gate;
+}
+
+const hashes = new Map<string, Promise<string>>();
+
+/** SHA-256 of a weights file, computed once per path, size and mtime. */
+export async function fileSha256(path: string): Promise<string> {
+  const s = await stat(path);
+  const key = `${path}:${s.size}:${s.mtimeMs}`;
+  let h = hashes.get(key);
+  if (!h) {
+    h = (async () => {
+      const hash = createHash('sha256');
+      for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+      return hash.digest('hex');
+    })();
+    hashes.set(key, h);
+  }
+  return h;
+}
+
+export async function restoreFile(
+  input: string,
+  output: string,
+  steps: readonly ResolvedStep[],
+  opts: FileOptions,
+  ctx: FileContext,
+): Promise<{ output: string; bytesIn: number; bytesOut: number; megapixels: number }> {
+  const bytesIn = (await stat(input)).size;
+  const decoded = await decodeImage(input, opts.maxPixels === undefined ? {} : { maxPixels: opts.maxPixels });
+  const channels = decoded.pixels.channels === 1 ? 1 : 3;
+  const networks = steps.map((s) => getNetwork(s.plugin.networkFor({ channels })));
+  ctx.emit({
+    type: 'file-start',
+    file: input,
+    width: decoded.width,
+    height: decoded.height,
+    steps: steps.map((s, i) => ({ task: s.plugin.id, network: networks[i]!.id })),
+  });
+  const restored = await restoreTensor(decoded.pixels, steps, {
+    pool: ctx.pool,
+    file: input,
+    emit: ctx.emit,
+    ...(ctx.signal ? { signal: ctx.signal } : {}),
+    ...(ctx.gate ? { gate: ctx.gate } : {}),
+    ...(opts.tiling ? { tiling: opts.tiling } : {}),
+  });
+  const encodeOpts = defaultEncodeOptions(decoded, opts.format);
+  const buffer = await encodeImage(
+    { pixels: restored, alpha: decoded.alpha },
+    {
+      ...encodeOpts,
+      ...(opts.quality === undefined ? {} : { quality: opts.quality }),
+      ...(opts.bitDepth === undefined ? {} : { bitDepth: opts.bitDepth }),
+    },
+  );
+  const provenance: Provenance = {
+    software: 'durn',
+    version: VERSION,
+    tasks: steps.map((s) => s.plugin.id),
+    options: { ...opts.recordedOptions, steps: steps.map((s) => ({ task: s.plugin.id, ...s.options })) },
+    weights: await Promise.all(
+      steps.map(async (s, i) => ({
+        network: networks[i]!.id,
+        sha256: await fileSha256(s.weights[networks[i]!.id]!),
+      })),
+    ),
+  };
+  if (ctx.signal?.aborted) throw ctx.signal.reason ?? new Error('aborted');
+  await mkdir(dirname(output), { recursive: true });
+  await writeFileAtomic(
+    output,
+    async (temp) => {
+      await writeFile(temp, buffer, { flag: 'wx' });
+      await copyMetadata(input, temp, { provenance });
+    },
+    { overwrite: opts.overwrite ?? false },
+  );
+  return {
+    output,
+    bytesIn,
+    bytesOut: (await stat(output)).size,
+    megapixels: (decoded.width * decoded.height) / 1e6,
+  };
+}

@@ -1,0 +1,199 @@
+/**
+ * A batch restoration run: inputs expanded, the chain resolved once, files restored through one
+ * worker pool, every outcome reported as an event. One bad file never stops the run; the summary
+ * says what failed and why. Pause holds new tiles, cancel drops the current files, stop finishes
+ * nothing partial: outputs appear only complete, by rename.
+ */
+import { resolve as resolvePath } from 'node:path';
+import { DurnUserError, formatError, isUserError } from '../../errors.ts';
+import type { NetworkId } from '../../models/graph/types.ts';
+import { resolveWeights } from '../../plugins/weights-path.ts';
+import type { RunEvent, RunEventListener, RunSummary } from '../events.ts';
+import { TilePool } from '../pool/pool.ts';
+import { loadPresets, resolveTaskOrPreset } from '../presets/index.ts';
+import { Gate } from './gate.ts';
+import { expandInputs } from './inputs.ts';
+import { type ParsedRestoreOptions, parseRestoreOptions, type RestoreOptions } from './options.ts';
+import { outputPath } from './outputs.ts';
+import { restoreFile } from './restore-file.ts';
+import type { ResolvedStep } from './restore-tensor.ts';
+
+export type { RestoreOptions } from './options.ts';
+
+export interface RunController {
+  pause(): void;
+  resume(): void;
+  readonly paused: boolean;
+  /** Abandons the files being restored now (no output is written for them); the run goes on. */
+  cancelCurrent(): void;
+  /** Starts nothing new, abandons files in flight cleanly, resolves when the run has ended. */
+  stop(): Promise<void>;
+}
+
+export interface RunHandle {
+  readonly controller: RunController;
+  readonly done: Promise<RunSummary>;
+}
+
+/** The steps of a task or preset with their weights files resolved (missing weights fail here). */
+export function resolveSteps(o: ParsedRestoreOptions): ResolvedStep[] {
+  const request = { ...(o.task ? { task: o.task } : {}), ...(o.preset ? { preset: o.preset } : {}) };
+  const chain = resolveTaskOrPreset(request, loadPresets());
+  return chain.steps.map(({ plugin, options }) => {
+    const { '*': file, ...byTask } = o.weights ?? {};
+    const overrides = { ...(file ? { file } : {}), byTask };
+    const weights: Partial<Record<NetworkId, string>> = {};
+    let firstMissing: unknown = null;
+    for (const network of plugin.networks) {
+      try {
+        weights[network] = resolveWeights(plugin, network, overrides).path;
+      } catch (err) {
+        if (!(isUserError(err) && err.code === 'WEIGHTS_MISSING')) throw err;
+        firstMissing ??= err;
+      }
+    }
+    // A task with none of its weights can restore nothing: say so before touching any photo.
+    // One with some (e.g. grey but not colour) fails only the photos that need the missing file.
+    if (Object.keys(weights).length === 0) throw firstMissing;
+    return { plugin, options, weights };
+  });
+}
+
+export function startRun(options: RestoreOptions, onEvent: RunEventListener): RunHandle {
+  const gate = new Gate();
+  const stopping = new AbortController();
+  const current = new Set<AbortController>();
+  let finished: Promise<RunSummary> | null = null;
+
+  const controller: RunController = {
+    pause: () => gate.close(),
+    resume: () => gate.open(),
+    get paused() {
+      return gate.paused;
+    },
+    cancelCurrent: () => {
+      for (const c of current) c.abort();
+    },
+    stop: async () => {
+      stopping.abort();
+      for (const c of current) c.abort();
+      gate.open();
+      await finished?.catch(() => {});
+    },
+  };
+
+  finished = (async () => {
+    const o = parseRestoreOptions(options);
+    const steps = resolveSteps(o);
+    const files = await expandInputs(o.inputs, o.outDir ? { exclude: [o.outDir] } : {});
+    const baseDir = o.inputs.length === 1 ? resolvePath(o.inputs[0]!) : undefined;
+    const pool = new TilePool({
+      ...(o.workers ? { workers: o.workers } : {}),
+      engine: o.engine ?? 'auto',
+      device: o.device ?? 'auto',
+      onNotice: (message) => onEvent({ type: 'notice', message }),
+    });
+    const started = performance.now();
+    let done = 0;
+    let skipped = 0;
+    let megapixels = 0;
+    const failures: { file: string; error: string }[] = [];
+    const emit = (e: RunEvent) => onEvent(e);
+    emit({
+      type: 'run-start',
+      files: files.length,
+      chain: steps.map((s) => s.plugin.id).join(' → '),
+      engine: o.engine ?? 'auto',
+    });
+    for (const f of files) emit({ type: 'file-queued', file: f });
+
+    const restoreOne = async (file: string) => {
+      if (stopping.signal.aborted) return;
+      const fileAbort = new AbortController();
+      current.add(fileAbort);
+      const signal = AbortSignal.any([fileAbort.signal, stopping.signal]);
+      const t0 = performance.now();
+      try {
+        const out = outputPath(file, o.format ?? null, {
+          ...(o.outDir ? { outDir: o.outDir } : {}),
+          ...(o.suffix !== undefined ? { suffix: o.suffix } : {}),
+          ...(baseDir ? { baseDir } : {}),
+        });
+        const r = await restoreFile(
+          file,
+          out,
+          steps,
+          {
+            ...(o.format ? { format: o.format } : {}),
+            ...(o.quality ? { quality: o.quality } : {}),
+            ...(o.bitDepth ? { bitDepth: o.bitDepth } : {}),
+            overwrite: o.overwrite ?? false,
+            ...(o.maxPixels ? { maxPixels: o.maxPixels } : {}),
+            tiling: {
+              ...(o.tile ? { tile: o.tile } : {}),
+              ...(o.overlap !== undefined ? { overlap: o.overlap } : {}),
+            },
+            recordedOptions: {
+              ...(o.preset ? { preset: o.preset } : {}),
+              ...(o.tile ? { tile: o.tile } : {}),
+            },
+          },
+          { pool, emit, signal, gate },
+        );
+        done += 1;
+        megapixels += r.megapixels;
+        emit({ type: 'file-done', file, seconds: (performance.now() - t0) / 1000, ...r });
+      } catch (err) {
+        if (signal.aborted) {
+          skipped += 1;
+          emit({ type: 'file-skipped', file, reason: stopping.signal.aborted ? 'run stopped' : 'cancelled' });
+        } else if (isUserError(err) && err.code === 'OUTPUT_EXISTS') {
+          skipped += 1;
+          emit({ type: 'file-skipped', file, reason: `${formatError(err)} (use --overwrite to replace it)` });
+        } else {
+          const error = formatError(err);
+          failures.push({ file, error });
+          emit({
+            type: 'file-failed',
+            file,
+            error,
+            code: isUserError(err) ? err.code : 'BUG',
+            ...(isUserError(err) && err.hint ? { hint: err.hint } : {}),
+          });
+        }
+      } finally {
+        current.delete(fileAbort);
+      }
+    };
+
+    try {
+      // Several files at once keep every worker busy when photos are smaller than a tile.
+      let next = 0;
+      const lanes = Array.from({ length: Math.min(pool.workers, files.length) }, async () => {
+        while (next < files.length && !stopping.signal.aborted) await restoreOne(files[next++]!);
+      });
+      await Promise.all(lanes);
+    } finally {
+      await pool.close();
+    }
+    const summary: RunSummary = {
+      done,
+      failed: failures.length,
+      skipped: skipped + (files.length - done - failures.length - skipped),
+      seconds: (performance.now() - started) / 1000,
+      megapixels,
+      failures,
+    };
+    emit({ type: 'run-done', summary });
+    return summary;
+  })();
+  return { controller, done: finished };
+}
+
+/** Runs to completion; the same as startRun without the controller. */
+export function runRestore(
+  options: RestoreOptions,
+  onEvent: RunEventListener = () => {},
+): Promise<RunSummary> {
+  return startRun(options, onEvent).done;
+}
