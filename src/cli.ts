@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { formatError, isUserError } from './errors.ts';
 import { registerModelCommands } from './models/cli.ts';
+import { registerPresetCommands } from './pipeline/presets/cli.ts';
 import { VERSION } from './version.ts';
 
 export function buildProgram(): Command {
@@ -10,6 +11,7 @@ export function buildProgram(): Command {
     .version(VERSION)
     .showHelpAfterError();
   registerModelCommands(program);
+  registerPresetCommands(program);
   return program;
 }
 
