@@ -2,7 +2,10 @@
 import { Command } from 'commander';
 import { formatError, isUserError } from './errors.ts';
 import { registerModelCommands } from './models/cli.ts';
+import { registerTrainCommands } from './models/training/cli.ts';
 import { registerPresetCommands } from './pipeline/presets/cli.ts';
+import { registerRestoreCommand } from './pipeline/run/cli.ts';
+import { registerTuiCommand, withDefaultCommand } from './tui/cli.ts';
 import { VERSION } from './version.ts';
 
 export function buildProgram(): Command {
@@ -10,14 +13,17 @@ export function buildProgram(): Command {
     .description('Restore damaged photos with Dual Residual Networks (DuRN, CVPR 2019).')
     .version(VERSION)
     .showHelpAfterError();
+  registerRestoreCommand(program);
   registerModelCommands(program);
+  registerTrainCommands(program);
   registerPresetCommands(program);
+  registerTuiCommand(program);
   return program;
 }
 
 export async function main(argv: string[]): Promise<number> {
   try {
-    await buildProgram().parseAsync(argv);
+    await buildProgram().parseAsync(withDefaultCommand(argv));
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (err) {
     console.error(`durn: ${formatError(err)}`);
