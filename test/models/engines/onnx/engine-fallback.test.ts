@@ -22,9 +22,7 @@ describe('engine selection with a broken onnxruntime-node', () => {
     const b = await createSession({ network, weights, engine: 'auto', onNotice });
     expect(a.engine).toBe('tfjs');
     expect(notices).toHaveLength(1);
-    expect(notices[0]).toMatch(
-      /Expected onnxruntime-node to load .*; using the tfjs engine instead/,
-    );
+    expect(notices[0]).toMatch(/Expected onnxruntime-node to load .*; using the tfjs engine instead/);
     await a.dispose();
     await b.dispose();
   });
