@@ -4,7 +4,8 @@
  * says what the file holds, so a fixture saved as float64 is caught rather than misread.
  */
 import { readFile } from 'node:fs/promises';
-import { DurnUserError, expected } from '../../errors.ts';
+import { DurnUserError } from '../../errors.ts';
+import { found } from './wording.ts';
 
 export interface NpyArray {
   shape: number[];
@@ -26,7 +27,7 @@ function headerField(header: string, key: string): string | undefined {
 /** Parses a `.npy` buffer. `source` names the file in errors. */
 export function parseNpy(buf: Buffer, source = 'the .npy data'): NpyArray {
   if (buf.length < 10 || !buf.subarray(0, 6).equals(MAGIC)) {
-    throw invalid(source, expected('a NumPy .npy file (magic \\x93NUMPY)', 'the input', describeStart(buf)));
+    throw invalid(source, found('a NumPy .npy file (magic \\x93NUMPY)', 'the input', describeStart(buf)));
   }
   const major = buf[6]!;
   let headerLen: number;
@@ -39,7 +40,7 @@ export function parseNpy(buf: Buffer, source = 'the .npy data'): NpyArray {
     headerLen = buf.readUInt32LE(8);
     headerStart = 12;
   } else {
-    throw invalid(source, expected('.npy format version 1, 2 or 3', 'the file', `version ${major}`));
+    throw invalid(source, found('.npy format version 1, 2 or 3', 'the file', `version ${major}`));
   }
   const dataStart = headerStart + headerLen;
   if (dataStart > buf.length) throw invalid(source, 'the .npy header is truncated');
@@ -49,12 +50,12 @@ export function parseNpy(buf: Buffer, source = 'the .npy data'): NpyArray {
   if (descr !== '<f4') {
     throw invalid(
       source,
-      expected("dtype '<f4' (float32, little-endian)", 'the array', descr ?? header.trim()),
+      found("dtype '<f4' (float32, little-endian)", 'the array', JSON.stringify(descr ?? header.trim())),
     );
   }
   const fortran = headerField(header, 'fortran_order');
   if (fortran !== 'False') {
-    throw invalid(source, expected('C order (fortran_order False)', 'the array', `fortran_order ${fortran}`));
+    throw invalid(source, found('C order (fortran_order False)', 'the array', `fortran_order ${fortran}`));
   }
   const shapeText = headerField(header, 'shape');
   if (shapeText === undefined) throw invalid(source, `the .npy header has no shape: ${header.trim()}`);
@@ -65,14 +66,18 @@ export function parseNpy(buf: Buffer, source = 'the .npy data'): NpyArray {
     .filter((s) => s.length > 0)
     .map(Number);
   if (shape.some((d) => !Number.isSafeInteger(d) || d < 0)) {
-    throw invalid(source, expected('a shape of non-negative integers', 'the array', shapeText));
+    throw invalid(source, found('a shape of non-negative integers', 'the array', shapeText));
   }
   const count = shape.reduce((a, b) => a * b, 1);
   const bytes = count * 4;
   if (buf.length - dataStart !== bytes) {
     throw invalid(
       source,
-      expected(`${bytes} bytes of data for shape [${shape.join(', ')}]`, 'the array', buf.length - dataStart),
+      found(
+        `${bytes} bytes of data for shape [${shape.join(', ')}]`,
+        'the array',
+        `${buf.length - dataStart} bytes`,
+      ),
     );
   }
   const offset = buf.byteOffset + dataStart;

@@ -6,12 +6,13 @@
  */
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
-import { DurnUserError, expected } from '../../errors.ts';
+import { DurnUserError } from '../../errors.ts';
 import { NETWORK_IDS, type NetworkId } from '../graph/types.ts';
 import { writeFileAtomic } from './atomic.ts';
 import { decodeFloat16Array, encodeFloat16Array } from './float16.ts';
 import type { HostTensor, StateDict, Weights, WeightsMetadata } from './types.ts';
 import { validateStateDict } from './validate.ts';
+import { found } from './wording.ts';
 
 export const WEIGHTS_FORMAT = 'durn-weights';
 export const WEIGHTS_FORMAT_VERSION = 1;
@@ -70,7 +71,7 @@ export function encodeSafetensors(weights: Weights, opts: { dtype?: 'float32' | 
     if (bytes.byteLength !== t.shape.reduce((a, b) => a * b, 1) * BYTES[dtype]) {
       throw new DurnUserError(
         'WEIGHTS_MISMATCH',
-        expected(`data matching shape [${t.shape.join(',')}]`, name, `${t.data.length} values`),
+        found(`data matching shape [${t.shape.join(',')}]`, name, `${t.data.length} values`),
       );
     }
     header[name] = { dtype, shape: [...t.shape], data_offsets: [offset, offset + bytes.byteLength] };
@@ -102,7 +103,7 @@ function parseMetadata(meta: Record<string, string>, source: string): WeightsMet
   if (meta.format !== WEIGHTS_FORMAT) {
     throw bad(
       source,
-      expected(
+      found(
         `a durn weights file (metadata format "${WEIGHTS_FORMAT}")`,
         'the file',
         meta.format ?? 'no format',
@@ -113,13 +114,20 @@ function parseMetadata(meta: Record<string, string>, source: string): WeightsMet
   if (meta.format_version !== String(WEIGHTS_FORMAT_VERSION)) {
     throw bad(
       source,
-      expected(`format_version ${WEIGHTS_FORMAT_VERSION}`, 'the file', meta.format_version ?? 'none'),
+      found(
+        `format_version ${WEIGHTS_FORMAT_VERSION}`,
+        'the file',
+        JSON.stringify(meta.format_version ?? null),
+      ),
       'The file was written by a newer durn; upgrade durn.',
     );
   }
   const arch = meta.arch;
   if (!(NETWORK_IDS as readonly string[]).includes(arch ?? '')) {
-    throw bad(source, expected(`an arch among ${NETWORK_IDS.join(', ')}`, 'the metadata', arch ?? 'none'));
+    throw bad(
+      source,
+      found(`an arch among ${NETWORK_IDS.join(', ')}`, 'the metadata', JSON.stringify(arch ?? null)),
+    );
   }
   const json = (key: 'provenance' | 'metrics'): Record<string, unknown> | undefined => {
     if (meta[key] === undefined) return undefined;
@@ -127,7 +135,7 @@ function parseMetadata(meta: Record<string, string>, source: string): WeightsMet
       const v: unknown = JSON.parse(meta[key]);
       if (v && typeof v === 'object' && !Array.isArray(v)) return v as Record<string, unknown>;
     } catch {}
-    throw bad(source, expected('a JSON object', `metadata ${key}`, meta[key]));
+    throw bad(source, found('a JSON object', `metadata ${key}`, JSON.stringify(meta[key])));
   };
   const provenance = json('provenance');
   const metrics = json('metrics');
@@ -142,12 +150,12 @@ function parseMetadata(meta: Record<string, string>, source: string): WeightsMet
 
 /** Parses a durn safetensors buffer. Float16 tensors come back as float32. */
 export function decodeSafetensors(buf: Buffer, source = 'the weights'): Weights {
-  if (buf.length < 8) throw bad(source, expected('a safetensors file', 'the file', `${buf.length} bytes`));
+  if (buf.length < 8) throw bad(source, found('a safetensors file', 'the file', `${buf.length} bytes`));
   const n = buf.readBigUInt64LE(0);
   if (n > BigInt(buf.length - 8) || n > 100_000_000n) {
     throw bad(
       source,
-      expected('a safetensors header', 'the file', `a header length of ${n} in a ${buf.length}-byte file`),
+      found('a safetensors header', 'the file', `a header length of ${n} in a ${buf.length}-byte file`),
     );
   }
   const dataStart = 8 + Number(n);
@@ -175,7 +183,7 @@ export function decodeSafetensors(buf: Buffer, source = 'the weights'): Weights 
       data_offsets: [begin, end],
     } = e.data;
     if (dtype !== 'F32' && dtype !== 'F16' && dtype !== 'I64') {
-      throw bad(source, expected('dtype F32, F16 or I64', name, dtype));
+      throw bad(source, found('dtype F32, F16 or I64', name, JSON.stringify(dtype)));
     }
     const count = shape.reduce((a, b) => a * b, 1);
     if (end < begin || end > dataLen || end - begin !== count * BYTES[dtype]) {
@@ -229,7 +237,7 @@ export async function saveWeights(
   if (!parsed.success) {
     throw new DurnUserError(
       'INVALID_OPTION',
-      expected(
+      found(
         '{ dtype?: "float32" | "float16", overwrite?: boolean }',
         'the save options',
         JSON.stringify(opts),
@@ -264,7 +272,7 @@ export async function loadWeights(path: string, arch?: NetworkId): Promise<Weigh
   }
   const weights = decodeSafetensors(buf, path);
   if (arch !== undefined && weights.metadata.arch !== arch) {
-    throw bad(path, expected(`weights for ${arch}`, 'the file', `weights for ${weights.metadata.arch}`));
+    throw bad(path, found(`weights for ${arch}`, 'the file', `weights for ${weights.metadata.arch}`));
   }
   const { unused } = validateStateDict(weights.metadata.arch, weights.tensors, path);
   return { ...weights, unused };

@@ -83,3 +83,40 @@ export function sameTensor(
   const bytes = (t: ArrayBufferView) => Buffer.from(t.buffer, t.byteOffset, t.byteLength);
   return a.dtype === b.dtype && a.shape.join() === b.shape.join() && bytes(a.data).equals(bytes(b.data));
 }
+
+/** Pickle fragments (protocol 2), to hand-build checkpoints the way torch.save lays them out. */
+export const pk = {
+  str: (s: string) => {
+    const b = Buffer.from(s, 'utf8');
+    const len = Buffer.alloc(4);
+    len.writeUInt32LE(b.length);
+    return Buffer.concat([Buffer.from('X'), len, b]);
+  },
+  int: (n: number) => Buffer.from([0x4b, n]), // BININT1
+  global: (module: string, name: string) => Buffer.from(`c${module}\n${name}\n`, 'latin1'),
+  /** A float32 tensor of `shape` (C-contiguous) on storage `key` of `numel` elements. */
+  tensor: (key: string, shape: number[], numel = shape.reduce((a, b) => a * b, 1)) => {
+    const tuple = (xs: number[]) => Buffer.concat([Buffer.from('('), ...xs.map(pk.int), Buffer.from('t')]);
+    const stride = shape.map((_, i) => shape.slice(i + 1).reduce((a, b) => a * b, 1));
+    return Buffer.concat([
+      pk.global('torch._utils', '_rebuild_tensor_v2'),
+      Buffer.from('(('),
+      pk.str('storage'),
+      pk.global('torch', 'FloatStorage'),
+      pk.str(key),
+      pk.str('cpu'),
+      pk.int(numel),
+      Buffer.from('tQ'), // TUPLE, BINPERSID
+      pk.int(0),
+      tuple(shape),
+      tuple(stride),
+      Buffer.from([0x89]), // False
+      pk.global('collections', 'OrderedDict'),
+      Buffer.from(')RtR'),
+    ]);
+  },
+  dict: (entries: [string, Buffer][]) =>
+    Buffer.concat([Buffer.from('}('), ...entries.flatMap(([k, v]) => [pk.str(k), v]), Buffer.from('u')]),
+  /** PROTO 2, the object, STOP. */
+  pickle: (obj: Buffer) => Buffer.concat([Buffer.from([0x80, 0x02]), obj, Buffer.from('.')]),
+};

@@ -3,13 +3,14 @@
  * implementation's quirks onto durn's graph, validate, and write durn's safetensors.
  */
 import { z } from 'zod';
-import { DurnUserError, expected } from '../../../errors.ts';
+import { DurnUserError } from '../../../errors.ts';
 import { VERSION } from '../../../version.ts';
 import type { NetworkId } from '../../graph/types.ts';
 import { getNetwork } from '../../networks/index.ts';
 import { saveWeights } from '../safetensors.ts';
 import type { HostTensor, StateDict } from '../types.ts';
 import { matchingArchs, validateStateDict } from '../validate.ts';
+import { found } from '../wording.ts';
 import type { PyValue } from './pickle.ts';
 import { describePy, flattenTensors, loadTorchObject, readTorchFile, type TorchObject } from './read.ts';
 import { TensorRef } from './torch-globals.ts';
@@ -30,30 +31,26 @@ function findStateDict(obj: TorchObject, source: string, notes: string[]): Map<P
   const v = obj.value;
   if (isTensorDict(v)) return v;
   if (v instanceof Map) {
-    const found = WRAPPER_KEYS.filter((k) => isTensorDict(v.get(k)));
-    if (found.length === 1) {
-      const others = [...v.keys()].filter((k) => k !== found[0]).map(String);
+    const candidates = WRAPPER_KEYS.filter((k) => isTensorDict(v.get(k)));
+    if (candidates.length === 1) {
+      const others = [...v.keys()].filter((k) => k !== candidates[0]).map(String);
       notes.push(
-        `unwrapped the state_dict stored under "${found[0]}"` +
+        `unwrapped the state_dict stored under "${candidates[0]}"` +
           (others.length > 0 ? ` (ignored: ${others.join(', ')})` : ''),
       );
-      return v.get(found[0]) as Map<PyValue, PyValue>;
+      return v.get(candidates[0]) as Map<PyValue, PyValue>;
     }
-    if (found.length > 1) {
+    if (candidates.length > 1) {
       throw new DurnUserError(
         'CHECKPOINT_INVALID',
-        expected('one state_dict', source, `several candidates: ${found.map((k) => `"${k}"`).join(', ')}`),
+        found('one state_dict', source, `several candidates: ${candidates.map((k) => `"${k}"`).join(', ')}`),
         { file: source, hint: 'Re-save the one you mean with torch.save(model.state_dict(), path).' },
       );
     }
   }
   throw new DurnUserError(
     'CHECKPOINT_INVALID',
-    expected(
-      `a state_dict (a dict of tensors, or one under ${WRAPPER_KEYS.join('/')})`,
-      source,
-      describePy(v),
-    ),
+    found(`a state_dict (a dict of tensors, or one under ${WRAPPER_KEYS.join('/')})`, source, describePy(v)),
     { file: source, hint: 'Save the weights with torch.save(model.state_dict(), path).' },
   );
 }
@@ -65,6 +62,19 @@ function sameValues(a: HostTensor, b: HostTensor): boolean {
 }
 
 /**
+ * The state_dict inside a loaded checkpoint: unwrapped (see WRAPPER_KEYS), flattened, and without
+ * DataParallel's `module.` prefix. `notes` says what was done.
+ */
+export function stateDictOf(obj: TorchObject, source: string): { tensors: StateDict; notes: string[] } {
+  const notes: string[] = [];
+  const raw: StateDict = new Map();
+  flattenTensors(obj, findStateDict(obj, source, notes), '', raw);
+  if (![...raw.keys()].every((k) => k.startsWith('module.'))) return { tensors: raw, notes };
+  notes.push('stripped the "module." prefix (a DataParallel checkpoint)');
+  return { tensors: new Map([...raw].map(([k, t]) => [k.slice('module.'.length), t])), notes };
+}
+
+/**
  * Reads a checkpoint and returns exactly the parameters of `arch` (unused reference keys are
  * reported in `unused` and left out), after mapping the reference quirks. See index.ts.
  */
@@ -73,17 +83,7 @@ export async function importCheckpoint(
   arch: NetworkId,
 ): Promise<{ tensors: StateDict; unused: string[]; notes: string[] }> {
   const graph = getNetwork(arch).graph;
-  const obj = await loadTorchObject(path);
-  const notes: string[] = [];
-  const raw = new Map<string, HostTensor>();
-  flattenTensors(obj, findStateDict(obj, path, notes), '', raw);
-
-  // DataParallel saves every key under `module.`.
-  let stripped: StateDict = raw;
-  if ([...raw.keys()].every((k) => k.startsWith('module.'))) {
-    stripped = new Map([...raw].map(([k, t]) => [k.slice('module.'.length), t]));
-    notes.push('stripped the "module." prefix (a DataParallel checkpoint)');
-  }
+  const { tensors: stripped, notes } = stateDictOf(await loadTorchObject(path), path);
   const tensors: StateDict = new Map(stripped);
 
   const missingCounters: string[] = [];
@@ -157,7 +157,7 @@ export async function importCheckpointToFile(
   if (!parsed.success) {
     throw new DurnUserError(
       'INVALID_OPTION',
-      expected(
+      found(
         '{ dtype?: "float32" | "float16", overwrite?: boolean, task?: string }',
         'the import options',
         JSON.stringify(opts),

@@ -5,8 +5,9 @@
  * HostTensors, viewing the file buffer where they can.
  */
 import { readFile } from 'node:fs/promises';
-import { DurnUserError, expected } from '../../../errors.ts';
+import { DurnUserError } from '../../../errors.ts';
 import type { HostTensor } from '../types.ts';
+import { found } from '../wording.ts';
 import { PyTuple, type PyValue, unpickle } from './pickle.ts';
 import {
   materialize,
@@ -51,7 +52,7 @@ function readZip(buf: Buffer, source: string): TorchObject {
   if (!pkl) {
     throw invalid(
       source,
-      expected(
+      found(
         'a PyTorch checkpoint (a zip with data.pkl)',
         source,
         `a zip of ${names.length} entries without data.pkl`,
@@ -62,7 +63,7 @@ function readZip(buf: Buffer, source: string): TorchObject {
   if (names.some((n) => n.startsWith(`${prefix}code/`))) {
     throw invalid(
       source,
-      expected('a state_dict', source, 'a TorchScript archive (torch.jit.save)'),
+      found('a state_dict', source, 'a TorchScript archive (torch.jit.save)'),
       'Save the weights with torch.save(model.state_dict(), path) instead.',
     );
   }
@@ -87,7 +88,7 @@ function readZip(buf: Buffer, source: string): TorchObject {
         bytes = zip.read(entry);
         cache.set(t.storage.key, bytes);
       }
-      return materialize(t, bytes, littleEndian, `${source}: ${what}`);
+      return materialize(t, bytes, littleEndian, `${source}: ${what}`, source);
     },
   };
 }
@@ -97,11 +98,11 @@ function readLegacy(buf: Buffer, source: string): TorchObject {
   const h = hooks(source, storages);
   const magic = unpickle(buf, 0, h, source);
   if (typeof magic.value !== 'bigint' || magic.value !== LEGACY_MAGIC) {
-    throw invalid(source, expected('the PyTorch legacy magic number', source, String(magic.value)));
+    throw invalid(source, found('the PyTorch legacy magic number', source, String(magic.value)));
   }
   const proto = unpickle(buf, magic.end, h, source);
   if (proto.value !== 1001)
-    throw invalid(source, expected('legacy protocol version 1001', source, proto.value));
+    throw invalid(source, found('legacy protocol version 1001', source, describePy(proto.value)));
   const sys = unpickle(buf, proto.end, h, source);
   const littleEndian = !(sys.value instanceof Map) || sys.value.get('little_endian') !== false;
   const obj = unpickle(buf, sys.end, h, source);
@@ -135,7 +136,7 @@ function readLegacy(buf: Buffer, source: string): TorchObject {
     tensor(t, what) {
       const bytes = data.get(t.storage.key);
       if (!bytes) throw invalid(source, `${source} is damaged: the storage of ${what} is missing`);
-      return materialize(t, bytes, littleEndian, `${source}: ${what}`);
+      return materialize(t, bytes, littleEndian, `${source}: ${what}`, source);
     },
   };
 }
@@ -153,7 +154,7 @@ export function parseTorchBuffer(buf: Buffer, source: string): TorchObject {
   if (isZip(buf)) return readZip(buf, source);
   // Legacy streams start with PROTO 2 and LONG1 (the magic number).
   if (buf.length > 4 && buf[0] === 0x80 && buf[2] === 0x8a) return readLegacy(buf, source);
-  throw invalid(source, expected('a PyTorch checkpoint (zip or legacy format)', source, describeStart(buf)));
+  throw invalid(source, found('a PyTorch checkpoint (zip or legacy format)', source, describeStart(buf)));
 }
 
 export async function loadTorchObject(path: string): Promise<TorchObject> {
@@ -207,11 +208,11 @@ export function flattenTensors(
 export async function readTorchFile(path: string): Promise<Map<string, HostTensor>> {
   const obj = await loadTorchObject(path);
   if (!(obj.value instanceof Map)) {
-    throw invalid(path, expected('a dict of tensors', path, describePy(obj.value)));
+    throw invalid(path, found('a dict of tensors', path, describePy(obj.value)));
   }
   const out = new Map<string, HostTensor>();
   flattenTensors(obj, obj.value, '', out);
   if (out.size === 0)
-    throw invalid(path, expected('a dict of tensors', path, `${describePy(obj.value)} without tensors`));
+    throw invalid(path, found('a dict of tensors', path, `${describePy(obj.value)} without tensors`));
   return out;
 }

@@ -163,6 +163,7 @@ export function materialize(
   storage: Uint8Array,
   littleEndian: boolean,
   what: string,
+  file?: string,
 ): HostTensor {
   const { dtype, elementSize } = t.storage.type;
   const shape = t.shape;
@@ -179,6 +180,7 @@ export function materialize(
     throw new DurnUserError(
       'CHECKPOINT_INVALID',
       `${what} reaches element ${last} of a storage of ${storageCount} elements (the checkpoint is damaged)`,
+      file === undefined ? {} : { file },
     );
   }
   let contiguous = true;
