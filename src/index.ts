@@ -1,5 +1,22 @@
 /** durn as a library. */
+
+export {
+  createRestorer,
+  type RestoreCallOptions,
+  type RestoreInput,
+  type Restorer,
+  type RestorerOptions,
+  restore,
+} from './api.ts';
 export { DurnBugError, DurnUserError } from './errors.ts';
 export type { Graph, GraphNode, NetworkDefinition, NetworkId, ParamSpec } from './models/graph/types.ts';
 export { allNetworks, getNetwork } from './models/networks/index.ts';
+export type { RunEvent, RunSummary, WatchEvent } from './pipeline/events.ts';
+export {
+  type RestoreOptions,
+  type RunController,
+  type RunHandle,
+  runRestore,
+  startRun,
+} from './pipeline/run/run.ts';
 export { VERSION } from './version.ts';

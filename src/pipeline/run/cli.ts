@@ -1,6 +1,8 @@
 /** `durn restore`: the batch command. Parses flags, picks the output style, maps outcomes to an exit code. */
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { DurnUserError } from '../../errors.ts';
+import { isTaskId } from '../../plugins/registry.ts';
+import { parseWeightsArgument } from '../../plugins/weights-path.ts';
 import type { RunEvent, RunSummary } from '../events.ts';
 import { closeMetadata } from '../metadata/exiftool.ts';
 import { OUTPUT_FORMAT_NAMES, type RestoreOptions } from './options.ts';
@@ -16,9 +18,8 @@ const int = (name: string) => (v: string) => {
 
 /** `--weights FILE` (any task) or `--weights TASK=FILE`, repeatable. */
 function collectWeights(v: string, prev: Record<string, string> = {}): Record<string, string> {
-  const eq = v.indexOf('=');
-  const looksLikeTask = eq > 0 && /^[a-z][a-z0-9-]*$/.test(v.slice(0, eq));
-  return looksLikeTask ? { ...prev, [v.slice(0, eq)]: v.slice(eq + 1) } : { ...prev, '*': v };
+  const parsed = parseWeightsArgument(v, isTaskId);
+  return { ...prev, ['task' in parsed ? parsed.task : '*']: parsed.file };
 }
 
 interface Flags {
