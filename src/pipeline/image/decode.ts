@@ -7,9 +7,14 @@ import { readFile, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import sharp, { type Metadata, type OutputInfo } from 'sharp';
 import { z } from 'zod';
-import { DurnUserError, expected } from '../../errors.ts';
+import { DurnUserError } from '../../errors.ts';
 import { deviceToWorking, parseIcc, profileTransform } from './icc.ts';
 import type { BitDepth, DecodedImage, InputFormat } from './types.ts';
+
+/** "Expected X for Y but received Z" with Z as plain words (errors.expected() quotes strings). */
+function expected(what: string, forWhat: string, received: string): string {
+  return `Expected ${what} for ${forWhat} but received ${received}`;
+}
 
 export const DEFAULT_MAX_PIXELS = 200_000_000;
 const READABLE = 'an image (JPEG, PNG, WebP, TIFF, AVIF, HEIF or GIF)';
@@ -192,8 +197,8 @@ async function readInput(path: string): Promise<Buffer> {
 }
 
 function undecodable(name: string, err: unknown): DurnUserError {
-  const reason = err instanceof Error ? err.message.split('\n')[0] : String(err);
-  if (/pixel limit/i.test(reason ?? '')) {
+  const reason = (err instanceof Error ? err.message.split('\n')[0] : String(err)) ?? 'unknown error';
+  if (/pixel limit/i.test(reason)) {
     return new DurnUserError(
       'IMAGE_TOO_LARGE',
       expected('an image within the pixel limit', `input ${name}`, reason),
