@@ -46,7 +46,9 @@ describe('the library API', () => {
       const written = await restorer.restore(file, { output: join(dir, 'out.jpg') });
       expect(written).toBe(join(dir, 'out.jpg'));
       expect((await sharp(written).metadata()).width).toBe(40);
-      await expect(restorer.restore(file, { output: join(dir, 'out.jpg') })).rejects.toThrow(/Expected a free output path/);
+      await expect(restorer.restore(file, { output: join(dir, 'out.jpg') })).rejects.toThrow(
+        /Expected a free output path/,
+      );
     } finally {
       await restorer.close();
     }

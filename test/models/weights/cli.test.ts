@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { loadWeights } from '../../../src/models/weights/safetensors.ts';
 import { describeShared, FIXTURES, PROJECT_ROOT } from '../../helpers/shared.ts';
-import { listDir, makeZip, OS_SYSTEM_PICKLE, useTempDir } from './helpers.ts';
+import { listDir, makeZip, OS_SYSTEM_PICKLE, makeTempDirs } from './helpers.ts';
 
 const run = async (...args: string[]) => {
   try {
@@ -18,7 +18,7 @@ const run = async (...args: string[]) => {
   }
 };
 
-const tmp = useTempDir();
+const tmp = makeTempDirs();
 
 describe('durn models import (no reference data needed)', () => {
   it('refuses a malicious checkpoint with exit code 2 and writes nothing', async () => {

@@ -59,7 +59,7 @@ export const OS_SYSTEM_PICKLE = Buffer.from(
 );
 
 /** A fresh temp folder per test, removed afterwards. */
-export function useTempDir(): () => string {
+export function makeTempDirs(): () => string {
   let dirs: string[] = [];
   afterEach(() => {
     for (const d of dirs) rmSync(d, { recursive: true, force: true });

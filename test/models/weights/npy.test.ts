@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseNpy, readNpy } from '../../../src/models/weights/npy.ts';
 import { describeShared, FIXTURES } from '../../helpers/shared.ts';
-import { useTempDir } from './helpers.ts';
+import { makeTempDirs } from './helpers.ts';
 
 /** A .npy file as numpy writes it: header padded with spaces so the data is 64-byte aligned. */
 function npy(
@@ -66,7 +66,7 @@ describe('parseNpy', () => {
 });
 
 describe('readNpy', () => {
-  const tmp = useTempDir();
+  const tmp = makeTempDirs();
   it('reads a file and names a missing one', async () => {
     const dir = tmp();
     writeFileSync(join(dir, 'a.npy'), npy('<f4', [1, 2], f32([0.25, -3])));

@@ -11,7 +11,7 @@ import {
   saveWeights,
 } from '../../../src/models/weights/safetensors.ts';
 import type { StateDict, Weights } from '../../../src/models/weights/types.ts';
-import { listDir, sameTensor, useTempDir } from './helpers.ts';
+import { listDir, sameTensor, makeTempDirs } from './helpers.ts';
 
 /** Deterministic pseudo-random weights with every parameter of `arch`. */
 function syntheticWeights(arch: NetworkId, seed = 1, extra: Record<string, number[]> = {}): Weights {
@@ -53,7 +53,7 @@ function syntheticWeights(arch: NetworkId, seed = 1, extra: Record<string, numbe
 }
 
 describe('safetensors encoding', () => {
-  const tmp = useTempDir();
+  const tmp = makeTempDirs();
 
   it('round-trips float32 weights bit-exactly, with metadata, through a file', async () => {
     const w = syntheticWeights('durn-p');
@@ -131,7 +131,7 @@ describe('safetensors encoding', () => {
 });
 
 describe('loadWeights refuses files that do not match, naming the first mismatch', () => {
-  const tmp = useTempDir();
+  const tmp = makeTempDirs();
   const save = async (w: Weights) => {
     const path = join(tmp(), 'w.safetensors');
     await saveWeights(path, w);

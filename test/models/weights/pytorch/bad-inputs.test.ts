@@ -12,9 +12,9 @@ import {
 } from '../../../../src/models/weights/pytorch/import.ts';
 import { loadTorchObject } from '../../../../src/models/weights/pytorch/read.ts';
 import { describeShared, FIXTURES } from '../../../helpers/shared.ts';
-import { listDir, makeLegacy, makeZip, OS_SYSTEM_PICKLE, pk, useTempDir } from '../helpers.ts';
+import { listDir, makeLegacy, makeZip, OS_SYSTEM_PICKLE, pk, makeTempDirs } from '../helpers.ts';
 
-const tmp = useTempDir();
+const tmp = makeTempDirs();
 
 /** Imports `bytes` (written to in/ckpt.pt) into out/; expects `code` and no file left in out/. */
 async function importFails(bytes: Buffer, code: DurnErrorCode, arch: NetworkId = 'durn-p'): Promise<Error> {

@@ -10,7 +10,7 @@ import {
 } from '../../../../src/models/weights/pytorch/import.ts';
 import { loadWeights } from '../../../../src/models/weights/safetensors.ts';
 import { describeShared, FIXTURES } from '../../../helpers/shared.ts';
-import { listDir, sameTensor, useTempDir } from '../helpers.ts';
+import { listDir, sameTensor, makeTempDirs } from '../helpers.ts';
 
 const FIXTURE_ARCH: [string, NetworkId][] = [
   ['durn_p', 'durn-p'],
@@ -30,7 +30,7 @@ const grads = JSON.parse(readFileSync(join(FIXTURES, 'grad_index.json'), 'utf8')
 }[];
 
 describeShared('importCheckpoint on the reference fixtures', () => {
-  const tmp = useTempDir();
+  const tmp = makeTempDirs();
 
   for (const [name, arch] of FIXTURE_ARCH) {
     it(`imports ${name}.zip.pt as ${arch}: every graph parameter, the reference's parameter count`, async () => {
