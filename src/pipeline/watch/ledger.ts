@@ -135,6 +135,20 @@ export class Ledger {
     this.upsert(contentHash, chainHash, path, 'in-flight', { attempt: true });
   }
 
+  /** Records the output a restoration is about to write, so a redo after a crash may replace it. */
+  claimOutput(contentHash: string, chainHash: string, output: string): void {
+    this.db
+      .prepare('UPDATE files SET output = ? WHERE content_hash = ? AND chain_hash = ?')
+      .run(output, contentHash, chainHash);
+  }
+
+  get(contentHash: string, chainHash: string): LedgerRow | null {
+    const r = this.db
+      .prepare('SELECT * FROM files WHERE content_hash = ? AND chain_hash = ?')
+      .get(contentHash, chainHash) as unknown as RawRow | undefined;
+    return r ? toRow(r) : null;
+  }
+
   markDone(contentHash: string, chainHash: string, path: string, output: string): void {
     this.upsert(contentHash, chainHash, path, 'done', { output });
   }

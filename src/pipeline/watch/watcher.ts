@@ -34,8 +34,19 @@ export interface WatchOptions {
   readonly retryBaseMs?: number;
 }
 
+export interface ProcessInfo {
+  /** The output an earlier, interrupted attempt on the same content claimed (it may be replaced). */
+  readonly previousOutput: string | null;
+  /** Call before writing: records the output path in the ledger. */
+  claimOutput(path: string): void;
+}
+
 /** Restores one file; must leave no partial output when the signal aborts. */
-export type FileProcessor = (file: string, signal: AbortSignal) => Promise<{ output: string }>;
+export type FileProcessor = (
+  file: string,
+  signal: AbortSignal,
+  info: ProcessInfo,
+) => Promise<{ output: string }>;
 
 export interface WatchHandle {
   /** Resolves once the startup scan is done and the watcher is live. */
@@ -146,10 +157,15 @@ export function startWatch(
       emit({ type: 'file-skipped', file: path, reason: 'already restored (in the watch ledger)' });
       return;
     }
+    const previousOutput = ledger.get(hash, opts.chainHash)?.output ?? null;
     ledger.markInFlight(hash, opts.chainHash, path);
+    const info: ProcessInfo = {
+      previousOutput,
+      claimOutput: (output) => ledger.claimOutput(hash, opts.chainHash, output),
+    };
     for (let attempt = 1; ; attempt++) {
       try {
-        const { output } = await process(path, stopping.signal);
+        const { output } = await process(path, stopping.signal, info);
         ledger.markDone(hash, opts.chainHash, path, output);
         await disposeOriginal(path);
         counts();
