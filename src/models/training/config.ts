@@ -198,8 +198,14 @@ export function parseTrainOptions(options: TrainOptions): ParsedTrainOptions {
   if (!r.success) {
     const issue = r.error.issues[0]!;
     const path = issue.path.join('.') || 'options';
-    const value = issue.path.reduce<unknown>((v, k) => (v as Record<PropertyKey, unknown> | undefined)?.[k], options);
-    throw new DurnUserError('INVALID_OPTION', `${expected(issue.message.toLowerCase(), `the training option "${path}"`, value)}`);
+    const value = issue.path.reduce<unknown>(
+      (v, k) => (v as Record<PropertyKey, unknown> | undefined)?.[k],
+      options,
+    );
+    throw new DurnUserError(
+      'INVALID_OPTION',
+      `${expected(issue.message.toLowerCase(), `the training option "${path}"`, value)}`,
+    );
   }
   return r.data;
 }
