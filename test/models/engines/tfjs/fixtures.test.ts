@@ -27,7 +27,9 @@ const fixture = (name: string) => join(FIXTURES, name);
 
 async function nhwc(path: string): Promise<tf.Tensor4D> {
   const a = await readNpy(path);
-  return tf.tidy(() => tf.transpose(tf.tensor4d(a.data, a.shape as [number, number, number, number]), [0, 2, 3, 1]));
+  return tf.tidy(() =>
+    tf.transpose(tf.tensor4d(a.data, a.shape as [number, number, number, number]), [0, 2, 3, 1]),
+  );
 }
 
 describeShared('tfjs engine vs the PyTorch reference (wasm)', () => {
