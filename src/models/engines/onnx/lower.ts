@@ -13,6 +13,7 @@ import { DurnBugError, DurnUserError } from '../../../errors.ts';
 import type { BatchNormNode, Conv2dNode, Graph, GraphNode, NetworkDefinition } from '../../graph/types.ts';
 import type { StateDict } from '../../weights/types.ts';
 import { encodeModel, ONNX_FLOAT, type OnnxInitializer, type OnnxModel, type OnnxNode } from './protobuf.ts';
+import { canUseSubPixel, subPixelBias, subPixelWeights } from './subpixel.ts';
 
 export const ONNX_OPSET = 17;
 export const ONNX_IR_VERSION = 8;
@@ -24,6 +25,8 @@ export interface LowerOptions {
   readonly instanceNorm?: 'native' | 'decomposed';
   /** Fold BatchNorm into the preceding conv (default true; off only to test the Mul/Add path). */
   readonly foldBatchNorm?: boolean;
+  /** 'subpixel' (default where kernel % stride == 0): Conv + DepthToSpace + Slice; 'native': ConvTranspose. */
+  readonly convTranspose?: 'subpixel' | 'native';
 }
 
 export interface LoweredModel {
@@ -339,11 +342,46 @@ export function lowerNetwork(
         });
         break;
       case 'convTranspose2d': {
+        const { kernel: k, stride: st, padding: p } = n;
+        const w = read(n.weight);
+        const b = n.bias === null ? null : read(n.bias);
+        if ((options.convTranspose ?? 'subpixel') === 'subpixel' && canUseSubPixel(k, st)) {
+          // Conv to s² phases (zero pad K−1), DepthToSpace, then crop `padding` from every side.
+          const K = k / st;
+          const inputs = [
+            nameOf(n.x),
+            init(`${n.id}.weight`, [n.outC * st * st, n.inC, K, K], subPixelWeights(w, n.inC, n.outC, k, st)),
+          ];
+          if (b) inputs.push(init(`${n.id}.bias`, [n.outC * st * st], subPixelBias(b, st)));
+          emit({
+            op: 'Conv',
+            name: `${n.id}.phases`,
+            inputs,
+            outputs: [`${n.id}.ph`],
+            attributes: {
+              kernel_shape: { kind: 'ints', value: [K, K] },
+              pads: { kind: 'ints', value: [K - 1, K - 1, K - 1, K - 1] },
+            },
+          });
+          const full = p > 0 ? `${n.id}.full` : out(n.id);
+          emit({
+            op: 'DepthToSpace',
+            name: `${n.id}.d2s`,
+            inputs: [`${n.id}.ph`],
+            outputs: [full],
+            attributes: { blocksize: { kind: 'int', value: st }, mode: { kind: 'string', value: 'CRD' } },
+          });
+          if (p > 0) {
+            const starts = ints(`${n.id}.starts`, [p, p]);
+            const ends = ints(`${n.id}.ends`, [-p, -p]);
+            axes23 ??= ints('axes_2_3', [2, 3]);
+            emit({ op: 'Slice', name: n.id, inputs: [full, starts, ends, axes23], outputs: [out(n.id)] });
+          }
+          break;
+        }
         // ONNX ConvTranspose weights are [C_in, C_out/group, k, k], PyTorch's layout as is.
-        const k = n.kernel;
-        const inputs = [nameOf(n.x), init(`${n.id}.weight`, [n.inC, n.outC, k, k], read(n.weight))];
-        if (n.bias !== null) inputs.push(init(`${n.id}.bias`, [n.outC], read(n.bias)));
-        const p = n.padding;
+        const inputs = [nameOf(n.x), init(`${n.id}.weight`, [n.inC, n.outC, k, k], w)];
+        if (b) inputs.push(init(`${n.id}.bias`, [n.outC], b));
         emit({
           op: 'ConvTranspose',
           name: n.id,
@@ -351,7 +389,7 @@ export function lowerNetwork(
           outputs: [out(n.id)],
           attributes: {
             kernel_shape: { kind: 'ints', value: [k, k] },
-            strides: { kind: 'ints', value: [n.stride, n.stride] },
+            strides: { kind: 'ints', value: [st, st] },
             pads: { kind: 'ints', value: [p, p, p, p] },
           },
         });

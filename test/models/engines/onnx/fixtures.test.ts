@@ -1,7 +1,7 @@
 /**
  * ONNX output against the authors' PyTorch implementation: the reference fixtures (seeded random
- * weights, one forward pass) must agree within 1e-4 for all six networks, with both lowerings of
- * instance norm.
+ * weights, one forward pass) must agree within 1e-4 for all six networks, with each alternative
+ * lowering (instance norm, transposed convolution).
  */
 import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
@@ -36,9 +36,15 @@ describeShared('onnx engine vs the PyTorch reference fixtures', () => {
   });
 
   for (const [name, arch] of Object.entries(FIXTURE_ARCH)) {
-    const variants = arch === 'durn-u' ? (['native', 'decomposed'] as const) : (['native'] as const);
-    for (const instanceNorm of variants) {
-      it(`${name} → ${arch}${variants.length > 1 ? ` (instance norm ${instanceNorm})` : ''}: max abs error ≤ 1e-4`, async () => {
+    // Each alternative lowering once, on the network that has the op.
+    const variants =
+      arch === 'durn-u'
+        ? [{ instanceNorm: 'native' as const }, { instanceNorm: 'decomposed' as const }]
+        : arch === 'durn-s-p'
+          ? [{ convTranspose: 'subpixel' as const }, { convTranspose: 'native' as const }]
+          : [{}];
+    for (const lowering of variants) {
+      it(`${name} → ${arch}${variants.length > 1 ? ` ${JSON.stringify(lowering)}` : ''}: max abs error ≤ 1e-4`, async () => {
         const network = getNetwork(arch);
         const { tensors } = await importCheckpoint(join(FIXTURES, `${name}.zip.pt`), arch);
         const input = await readNpy(join(FIXTURES, `${name}.input.npy`));
@@ -48,7 +54,7 @@ describeShared('onnx engine vs the PyTorch reference fixtures', () => {
           weights: tensors,
           threads: 2,
           device: 'cpu',
-          lowering: { instanceNorm },
+          lowering,
         });
         open.push(session);
         const [, c, h, w] = input.shape as [number, number, number, number];

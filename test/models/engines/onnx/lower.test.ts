@@ -100,12 +100,14 @@ describe('lowerNetwork', () => {
     [12, 10],
     [8, 14],
   ] as const) {
-    it(`matches a float64 reference of every op at ${h}×${w}, both instance-norm lowerings`, async () => {
+    it(`matches a float64 reference of every op at ${h}×${w}, with each instance-norm and transposed-conv lowering`, async () => {
       const img = randomImage(3, h, w, h * w);
       const want = runReference(graph, weights, { c: 3, h, w, d: Float64Array.from(img.data) });
       for (const instanceNorm of ['native', 'decomposed'] as const) {
-        const got = await runOnnx(lowerToOnnx(net, weights, { instanceNorm }), img);
-        expect(maxDiff(got, want.d)).toBeLessThan(2e-5);
+        for (const convTranspose of ['subpixel', 'native'] as const) {
+          const got = await runOnnx(lowerToOnnx(net, weights, { instanceNorm, convTranspose }), img);
+          expect(maxDiff(got, want.d)).toBeLessThan(2e-5);
+        }
       }
     });
   }
@@ -135,8 +137,10 @@ describe('lowerNetwork', () => {
       const { model } = lowerNetwork(network, randomWeights(network.graph));
       expect(model.inputs[0]!.dims).toEqual(['N', network.inChannels, 'H', 'W']);
       expect(model.outputs[0]!.dims).toEqual(['N', network.outChannels, 'H', 'W']);
-      const convs = network.graph.nodes.filter((n) => n.op === 'conv2d').length;
+      // Transposed convs (k 4, stride 2) become sub-pixel Convs.
+      const convs = network.graph.nodes.filter((n) => n.op === 'conv2d' || n.op === 'convTranspose2d').length;
       expect(model.nodes.filter((n) => n.op === 'Conv')).toHaveLength(convs);
+      expect(model.nodes.filter((n) => n.op === 'ConvTranspose')).toHaveLength(0);
     }
   });
 
