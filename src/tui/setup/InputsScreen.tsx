@@ -4,7 +4,7 @@ import { basename } from 'node:path';
 import { Box, Text } from 'ink';
 import { type ListRow, SelectList } from '../components/SelectList.tsx';
 import { TextInput } from '../components/TextInput.tsx';
-import { displayPath, truncateMiddle } from '../format.ts';
+import { displayPath, plural, truncateMiddle } from '../format.ts';
 import {
   type InputRow,
   inputRows,
@@ -20,7 +20,8 @@ function rowLabel(s: SetupState, row: InputRow, width: number) {
   switch (row.kind) {
     case 'continue': {
       const { images, pending, capped } = selectedImages(s);
-      return `Continue with ${s.selected.length} selected (${pending ? '…' : `${images}${capped ? '+' : ''}`} images) →`;
+      const n = pending ? '… images' : capped ? `${images}+ images` : plural(images, 'image');
+      return `Continue with ${s.selected.length} selected (${n}) →`;
     }
     case 'this':
       return `${mark(row.path)}Use this folder (${countText(s.counts[row.path])})`;

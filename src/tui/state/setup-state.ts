@@ -222,9 +222,12 @@ function openFolder(s: SetupState, folder: string): SetupState {
 }
 
 function toggle(s: SetupState, sel: Selected): SetupState {
-  return isSelected(s, sel.path)
-    ? { ...s, selected: s.selected.filter((x) => x.path !== sel.path) }
-    : { ...s, selected: [...s.selected, sel] };
+  const selected = isSelected(s, sel.path)
+    ? s.selected.filter((x) => x.path !== sel.path)
+    : [...s.selected, sel];
+  // The "Continue" row comes and goes with the selection; keep the highlight on the same entry.
+  const shift = (selected.length > 0 ? 1 : 0) - (s.selected.length > 0 ? 1 : 0);
+  return { ...s, selected, cursor: Math.max(0, s.cursor + shift) };
 }
 
 function next(s: SetupState): SetupState {
