@@ -2,7 +2,7 @@
  * A transposed convolution whose kernel is a multiple of its stride, rewritten as a stride-1
  * convolution to s² phases per output channel, then DepthToSpace (CRD) and a crop of `padding`.
  * ONNX Runtime's CPU ConvTranspose is a GEMM plus col2im outside its blocked (NCHWc) layout; the
- * rewrite runs as an ordinary Conv there, several times faster, with the same arithmetic.
+ * rewrite runs as an ordinary Conv there, with the same arithmetic. Opt-in (LowerOptions).
  *
  * Derivation: the full transposed output at row s·q + r sums W[i, o, r + s·m, ·] · x[i, q − m, ·]
  * over m < K = k/s, which is a correlation of x (zero-padded by K − 1) with the kernel flipped in m.
