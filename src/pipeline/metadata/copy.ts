@@ -73,6 +73,10 @@ export async function copyMetadata(
       '-unsafe',
       '--ICC_Profile:all',
       '--IFD1:all',
+      // Composite tags are computed, not stored; "copying" one writes its source tags back from the
+      // computed value. A GPS position ExifTool cannot compute (seconds 0/0) reads as "", and writing
+      // that "" through Composite:GPSLatitude deleted the stored GPSLatitudeRef as well.
+      '--Composite:all',
     ];
     copy.push('--PreviewImage', '--PreviewImageStart', '--PreviewImageLength');
     // ExifTool writes IPTC as Latin-1 and drops the UTF-8 marker unless told; keep UTF-8 sources UTF-8.
@@ -81,7 +85,8 @@ export async function copyMetadata(
     // The digest lets Photoshop detect IPTC edited behind its back; recompute it for the new IPTC.
     if ('Photoshop:IPTCDigest' in src) copy.push('-Photoshop:IPTCDigest=new');
     copy.push('-overwrite_original');
-    await write(target, copy);
+    // A source without any metadata (sharp output, screenshots) is normal: nothing to copy.
+    await write(target, copy, { nothingToCopy: source });
     // Pass 2, fix: a block write overrides individual XMP edits made in the same command.
     const fix = ['-Orientation#=1'];
     for (const tag of WIDTH_TAGS) if (tag in src) fix.push(`-${tag}#=${dims.width}`);
@@ -110,18 +115,27 @@ export async function copyMetadata(
   }
 }
 
-async function write(target: string, writeArgs: string[]): Promise<void> {
+async function write(target: string, writeArgs: string[], opts: { nothingToCopy?: string } = {}): Promise<void> {
   // write() adds the UTF-8 filename charset, -sep and struct=2, then these args, then the target.
-  const result = await getExifTool().write(target, {}, { writeArgs, ignoreMinorErrors: true });
-  if (result.updated + result.created !== 1) {
-    throw new DurnUserError(
-      'IO',
-      expected('metadata written', `output ${target}`, result.warnings?.join('; ') ?? 'nothing written'),
-      {
-        file: target,
-      },
-    );
+  // useMWG: false is also the shared instance's default; named here because the copy depends on it.
+  const result = await getExifTool().write(target, {}, { writeArgs, ignoreMinorErrors: true, useMWG: false });
+  if (result.updated + result.created === 1) return;
+  const warnings = result.warnings ?? [];
+  // ExifTool leaves the target untouched and says only this when the source has no tags to copy.
+  const empty = `No writable tags set from ${opts.nothingToCopy}`;
+  if (
+    opts.nothingToCopy !== undefined &&
+    result.updated + result.created === 0 &&
+    warnings.length > 0 &&
+    warnings.every((w) => w.endsWith(empty))
+  ) {
+    return;
   }
+  throw new DurnUserError(
+    'IO',
+    expected('metadata written', `output ${target}`, warnings.length > 0 ? warnings.join('; ') : 'nothing written'),
+    { file: target },
+  );
 }
 
 /** One XMP ResourceEvent, serialised for ExifTool's struct syntax (`|` escapes specials). */

@@ -10,7 +10,11 @@ let exitHookInstalled = false;
 export function getExifTool(): ExifTool {
   if (instance && !instance.ended) return instance;
   // One process: durn serialises metadata work per file, and a single perl VM keeps memory low.
-  instance = new ExifTool({ maxProcs: 1, taskTimeoutMillis: 60_000 });
+  // useMWG off, for every write: exiftool-vendored passes `-use MWG` by default, and once loaded the
+  // module stays loaded in the stay-open perl process. Its composite tags make a -tagsFromFile copy
+  // sync EXIF, IPTC and XMP with one another instead of copying each as it is (an IPTC "©" became
+  // EXIF's "(C)", a 32-byte IPTC By-line became the longer XMP dc:creator, IPTC dates appeared).
+  instance = new ExifTool({ maxProcs: 1, taskTimeoutMillis: 60_000, useMWG: false });
   if (!exitHookInstalled) {
     exitHookInstalled = true;
     // 'beforeExit' lets the graceful end run; exiftool-vendored also kills its child on 'exit'.
