@@ -5,6 +5,7 @@ import { registerModelCommands } from './models/cli.ts';
 import { registerTrainCommands } from './models/training/cli.ts';
 import { registerPresetCommands } from './pipeline/presets/cli.ts';
 import { registerRestoreCommand } from './pipeline/run/cli.ts';
+import { registerWatchCommand } from './pipeline/watch/cli.ts';
 import { registerTuiCommand, withDefaultCommand } from './tui/cli.ts';
 import { VERSION } from './version.ts';
 
@@ -14,6 +15,7 @@ export function buildProgram(): Command {
     .version(VERSION)
     .showHelpAfterError();
   registerRestoreCommand(program);
+  registerWatchCommand(program);
   registerModelCommands(program);
   registerTrainCommands(program);
   registerPresetCommands(program);

@@ -19,4 +19,5 @@ export {
   runRestore,
   startRun,
 } from './pipeline/run/run.ts';
+export { type WatchFolderOptions, type WatchHandle, watchFolder } from './pipeline/watch/index.ts';
 export { VERSION } from './version.ts';

@@ -1,21 +1,22 @@
 /**
  * `watchFolder()`: the watch folder wired to the restoration pipeline. The chain (task or preset,
- * options, weights file hashes) is hashed for the ledger; each settled file is restored by the same
- * code as `durn restore`, into the output folder, mirroring sub-folders.
+ * options, weights file hashes, output format) is hashed for the ledger; each settled file is
+ * restored by the same code as `durn restore`, into the output folder, mirroring sub-folders.
  */
 import { createHash } from 'node:crypto';
 import { access } from 'node:fs/promises';
-import { extname, join } from 'node:path';
+import { isUserError } from '../../errors.ts';
 import type { WatchListener } from '../events.ts';
 import { TilePool } from '../pool/pool.ts';
 import { type ParsedRestoreOptions, parseRestoreOptions, type RestoreOptions } from '../run/options.ts';
 import { outputPath } from '../run/outputs.ts';
 import { fileSha256, restoreFile } from '../run/restore-file.ts';
 import { resolveSteps } from '../run/run.ts';
-import { startWatch, type WatchHandle, type WatchOptions } from './watcher.ts';
+import { numbered } from './files.ts';
+import { type ProcessInfo, startWatch, type WatchHandle, type WatchOptions } from './watcher.ts';
 
 export { Ledger } from './ledger.ts';
-export type { WatchHandle } from './watcher.ts';
+export { defaultLedgerPath, type WatchHandle } from './watcher.ts';
 
 export type WatchFolderOptions = Omit<RestoreOptions, 'inputs' | 'outDir' | 'overwrite'> &
   Omit<WatchOptions, 'chainHash' | 'out'> & { readonly out: string };
@@ -26,7 +27,7 @@ const exists = (p: string) =>
     () => false,
   );
 
-/** Hash of what determines the result: the steps, their options, and the weights files' content. */
+/** Hash of what determines the result: the steps, their options, the weights' content, the encoding. */
 export async function chainHash(o: ParsedRestoreOptions): Promise<string> {
   const steps = resolveSteps(o);
   const parts = await Promise.all(
@@ -36,7 +37,8 @@ export async function chainHash(o: ParsedRestoreOptions): Promise<string> {
       weights: await Promise.all(Object.entries(s.weights).map(async ([n, p]) => [n, await fileSha256(p)])),
     })),
   );
-  return createHash('sha256').update(JSON.stringify(parts)).digest('hex');
+  const encoding = { format: o.format ?? null, quality: o.quality ?? null, bitDepth: o.bitDepth ?? null };
+  return createHash('sha256').update(JSON.stringify({ parts, encoding })).digest('hex');
 }
 
 export async function watchFolder(
@@ -53,6 +55,8 @@ export async function watchFolder(
     reprocess,
     concurrency,
     ledgerPath,
+    maxRetries,
+    retryBaseMs,
     ...restore
   } = options;
   const o = parseRestoreOptions({ ...restore, inputs: [input], outDir: out });
@@ -64,62 +68,98 @@ export async function watchFolder(
     device: o.device ?? 'auto',
     onNotice: (message) => emit({ type: 'notice', message }),
   });
-  const handle = startWatch(
-    {
-      input,
-      out,
-      chainHash: hash,
-      ...(processed ? { processed } : {}),
-      ...(deleteOriginals ? { deleteOriginals } : {}),
-      ...(failed ? { failed } : {}),
-      ...(settleMs !== undefined ? { settleMs } : {}),
-      ...(reprocess ? { reprocess } : {}),
-      concurrency: concurrency ?? pool.workers,
-      ...(ledgerPath ? { ledgerPath } : {}),
-    },
-    async (file, signal, info) => {
-      const planned = outputPath(file, o.format ?? null, {
-        outDir: out,
-        suffix: o.suffix ?? '',
-        baseDir: input,
-      });
+  /** Output paths being written now, so two photos restored at once never pick the same name. */
+  const reserved = new Set<string>();
+
+  async function chooseOutput(planned: string, info: ProcessInfo, from: number): Promise<string> {
+    for (let n = from; ; n++) {
+      const t = numbered(planned, n);
+      if (reserved.has(t)) continue;
       // Our own output from an interrupted attempt may be replaced; anyone else's output never is.
-      let target = planned;
-      for (let n = 2; target !== info.previousOutput && (await exists(target)); n++) {
-        const ext = extname(planned);
-        target = join(`${planned.slice(0, -ext.length)}-${n}${ext}`);
-      }
-      info.claimOutput(target);
-      const t0 = performance.now();
-      const r = await restoreFile(
-        file,
-        target,
-        steps,
-        {
-          ...(o.format ? { format: o.format } : {}),
-          ...(o.quality ? { quality: o.quality } : {}),
-          ...(o.bitDepth ? { bitDepth: o.bitDepth } : {}),
-          overwrite: target === info.previousOutput,
-          ...(o.maxPixels ? { maxPixels: o.maxPixels } : {}),
-          tiling: {
-            ...(o.tile ? { tile: o.tile } : {}),
-            ...(o.overlap !== undefined ? { overlap: o.overlap } : {}),
+      if (t !== info.previousOutput && (await exists(t))) continue;
+      if (reserved.has(t)) continue; // taken while we looked
+      reserved.add(t);
+      return t;
+    }
+  }
+
+  const restoreOne = async (file: string, signal: AbortSignal, info: ProcessInfo) => {
+    const planned = outputPath(file, o.format ?? null, {
+      outDir: out,
+      suffix: o.suffix ?? '',
+      baseDir: input,
+    });
+    for (let from = 1; ; ) {
+      const target = await chooseOutput(planned, info, from);
+      try {
+        info.claimOutput(target);
+        const t0 = performance.now();
+        const r = await restoreFile(
+          file,
+          target,
+          steps,
+          {
+            ...(o.format ? { format: o.format } : {}),
+            ...(o.quality ? { quality: o.quality } : {}),
+            ...(o.bitDepth ? { bitDepth: o.bitDepth } : {}),
+            overwrite: target === info.previousOutput,
+            ...(o.maxPixels ? { maxPixels: o.maxPixels } : {}),
+            tiling: {
+              ...(o.tile ? { tile: o.tile } : {}),
+              ...(o.overlap !== undefined ? { overlap: o.overlap } : {}),
+            },
+            recordedOptions: { ...(o.preset ? { preset: o.preset } : {}), watch: true },
           },
-          recordedOptions: { ...(o.preset ? { preset: o.preset } : {}), watch: true },
-        },
-        { pool, emit, signal },
-      );
-      emit({ type: 'file-done', file, seconds: (performance.now() - t0) / 1000, ...r });
-      return { output: r.output };
-    },
-    emit,
-  );
+          { pool, emit, signal },
+        );
+        emit({ type: 'file-done', file, seconds: (performance.now() - t0) / 1000, ...r });
+        return { output: r.output };
+      } catch (err) {
+        // Someone else wrote that name between our check and our write: take the next one.
+        if (isUserError(err) && err.code === 'OUTPUT_EXISTS' && !signal.aborted && from < 100) {
+          from = Math.max(2, from + 1);
+          continue;
+        }
+        throw err;
+      } finally {
+        reserved.delete(target);
+      }
+    }
+  };
+
+  let handle: WatchHandle;
+  try {
+    handle = await startWatch(
+      {
+        input,
+        out,
+        chainHash: hash,
+        ...(processed ? { processed } : {}),
+        ...(deleteOriginals ? { deleteOriginals } : {}),
+        ...(failed ? { failed } : {}),
+        ...(settleMs !== undefined ? { settleMs } : {}),
+        ...(reprocess ? { reprocess } : {}),
+        concurrency: concurrency ?? pool.workers,
+        ...(ledgerPath ? { ledgerPath } : {}),
+        ...(maxRetries !== undefined ? { maxRetries } : {}),
+        ...(retryBaseMs !== undefined ? { retryBaseMs } : {}),
+      },
+      restoreOne,
+      emit,
+    );
+  } catch (err) {
+    await pool.close();
+    throw err;
+  }
+  let stopped: Promise<void> | null = null;
+  const stop = () => {
+    stopped ??= handle.stop().finally(() => pool.close());
+    return stopped;
+  };
   return {
     ready: handle.ready,
+    done: handle.done.then(() => stopped ?? undefined),
     idle: handle.idle,
-    stop: async () => {
-      await handle.stop();
-      await pool.close();
-    },
+    stop,
   };
 }

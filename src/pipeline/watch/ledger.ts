@@ -58,7 +58,11 @@ export class Ledger {
   /** Rows that were in flight when the previous watcher died, now pending again. */
   readonly recovered: number;
 
-  constructor(file: string) {
+  /**
+   * `recover: false` opens without turning in-flight rows back into pending work: for `--status`
+   * and `--forget` beside a running watcher, whose in-flight rows are really in flight.
+   */
+  constructor(file: string, opts: { recover?: boolean } = {}) {
     if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
     this.db = new DatabaseSync(file);
     this.db.exec(`
@@ -79,8 +83,12 @@ export class Ledger {
       CREATE INDEX IF NOT EXISTS files_path ON files (path);
       CREATE INDEX IF NOT EXISTS files_state ON files (state);
     `);
-    const res = this.db.prepare(`UPDATE files SET state = 'pending' WHERE state = 'in-flight'`).run();
-    this.recovered = Number(res.changes);
+    if (opts.recover === false) {
+      this.recovered = 0;
+    } else {
+      const res = this.db.prepare(`UPDATE files SET state = 'pending' WHERE state = 'in-flight'`).run();
+      this.recovered = Number(res.changes);
+    }
   }
 
   /**
@@ -170,6 +178,13 @@ export class Ledger {
     return (this.db.prepare('SELECT * FROM files WHERE path = ?').all(path) as unknown as RawRow[]).map(
       toRow,
     );
+  }
+
+  /** Drops the record of one content under one chain (its file vanished or changed mid-way). */
+  remove(contentHash: string, chainHash: string): void {
+    this.db
+      .prepare('DELETE FROM files WHERE content_hash = ? AND chain_hash = ?')
+      .run(contentHash, chainHash);
   }
 
   /** Forgets every record of a file (by its path or content hash), making it eligible again. */
