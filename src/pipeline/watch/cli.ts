@@ -173,7 +173,7 @@ async function watchDashboard(options: WatchFolderOptions): Promise<void> {
 }
 
 /** Same rule as the UI's shouldUseTui (kept here so plain runs never load the UI's modules). */
-function useDashboard(json: boolean): boolean {
+function dashboardWanted(json: boolean): boolean {
   const env = process.env;
   if (json || process.stdout.isTTY !== true || process.stdin.isTTY !== true || env.TERM === 'dumb')
     return false;
@@ -244,7 +244,7 @@ export function registerWatchCommand(program: Command): void {
       }
       const options = toWatchOptions(input, flags);
       try {
-        if (flags.ui !== false && useDashboard(flags.json === true)) {
+        if (flags.ui !== false && dashboardWanted(flags.json === true)) {
           await watchDashboard(options);
         } else {
           await watchPlain(options, flags.json === true);
