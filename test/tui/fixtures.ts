@@ -103,8 +103,10 @@ export function manualRun() {
   const controller = new RecordingController();
   let listener: ((e: RunEvent) => void) | undefined;
   let resolve!: (s: RunSummary) => void;
-  const done = new Promise<RunSummary>((r) => {
-    resolve = r;
+  let reject!: (err: unknown) => void;
+  const done = new Promise<RunSummary>((res, rej) => {
+    resolve = res;
+    reject = rej;
   });
   return {
     controller,
@@ -117,6 +119,7 @@ export function manualRun() {
       for (const e of events) listener(e);
     },
     finish: (s: RunSummary) => resolve(s),
+    fail: (err: unknown) => reject(err),
   };
 }
 

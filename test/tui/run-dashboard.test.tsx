@@ -1,5 +1,6 @@
 import { cleanup, render } from 'ink-testing-library';
 import { afterEach, describe, expect, test } from 'vitest';
+import { DurnUserError } from '../../src/errors.ts';
 import { RunDashboardApp, type RunResult } from '../../src/tui/dashboard/RunDashboard.tsx';
 import { eventually, folderRun, goodFile, manualRun, summaryFor } from './fixtures.ts';
 
@@ -113,6 +114,20 @@ describe('run dashboard', () => {
     run.emit(START);
     run.finish({ done: 0, failed: 0, skipped: 0, seconds: 1, megapixels: 0, failures: [] });
     await eventually(() => expect(exits).toHaveLength(1));
+  });
+
+  test('a run that cannot start shows why, with the hint', async () => {
+    const { run, frame } = mount();
+    run.fail(
+      new DurnUserError('WEIGHTS_MISSING', 'No weights for deblur (network durn-u)', {
+        hint: 'import them with `durn models import`',
+      }),
+    );
+    await eventually(() =>
+      expect(frame()).toContain('The run stopped: No weights for deblur (network durn-u)'),
+    );
+    expect(frame()).toContain('hint: import them with `durn models import`');
+    expect(frame()).toContain('Finished: 0 restored, 0 failed, 0 skipped');
   });
 
   test('narrow terminal (60 columns, after a resize): names truncated in the middle, bars shrink', async () => {

@@ -6,6 +6,7 @@
  */
 import { Box, Static, Text, useApp, useInput, useWindowSize } from 'ink';
 import { type ReactNode, useEffect, useReducer, useRef, useState } from 'react';
+import { formatError } from '../../errors.ts';
 import type { RunSummary } from '../../pipeline/events.ts';
 import { KeyHints } from '../components/KeyHints.tsx';
 import { useColumns } from '../components/layout.ts';
@@ -184,7 +185,8 @@ export function RunDashboardApp({
       // The pipeline sends run-done itself; this covers a run that settles without one.
       (summary) => dispatch({ type: 'event', event: { type: 'run-done', summary }, at: now() }),
       (err: unknown) =>
-        dispatch({ type: 'fatal', message: err instanceof Error ? err.message : String(err), at: now() }),
+        // The run could not go on at all (no weights, bad options): its message and hint.
+        dispatch({ type: 'fatal', message: formatError(err), at: now() }),
     );
     const timer = setInterval(() => dispatch({ type: 'tick', at: now() }), 1000);
     return () => clearInterval(timer);
