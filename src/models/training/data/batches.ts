@@ -69,8 +69,9 @@ export function synthesize(clean: ImageTensor, spec: BatchSpec, rng: Rng): Sampl
   const d = degradationFor(spec.degradation as DegradationTask);
   const params = degradationParams(spec, rng);
   const degraded = d.apply(clean, params, rng);
-  const size = clean.height - 2 * spec.margin;
-  return { input: centreCrop(degraded, size), target: centreCrop(clean, size) };
+  const h = clean.height - 2 * spec.margin;
+  const w = clean.width - 2 * spec.margin;
+  return { input: centreCrop(degraded, h, w), target: centreCrop(clean, h, w) };
 }
 
 /** The RNG of sample `index` of batch `step`: depends on nothing else. */

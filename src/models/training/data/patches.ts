@@ -59,19 +59,19 @@ export function extractCrop(set: ImageSet, crop: Crop): ImageTensor {
   return { channels: c, height: s, width: s, data: out };
 }
 
-/** The centre `size`×`size` of a planar image (drops the context margin after degrading). */
-export function centreCrop(image: ImageTensor, size: number): ImageTensor {
-  if (image.height === size && image.width === size) return image;
-  const top = (image.height - size) >> 1;
-  const left = (image.width - size) >> 1;
-  const out = new Float32Array(image.channels * size * size);
+/** The centre `height`×`width` of a planar image (drops the context margin after degrading). */
+export function centreCrop(image: ImageTensor, height: number, width = height): ImageTensor {
+  if (image.height === height && image.width === width) return image;
+  const top = (image.height - height) >> 1;
+  const left = (image.width - width) >> 1;
+  const out = new Float32Array(image.channels * height * width);
   for (let c = 0; c < image.channels; c++) {
-    for (let y = 0; y < size; y++) {
+    for (let y = 0; y < height; y++) {
       const from = c * image.height * image.width + (top + y) * image.width + left;
-      out.set(image.data.subarray(from, from + size), c * size * size + y * size);
+      out.set(image.data.subarray(from, from + width), c * height * width + y * width);
     }
   }
-  return { channels: image.channels, height: size, width: size, data: out };
+  return { channels: image.channels, height, width, data: out };
 }
 
 /**

@@ -26,7 +26,7 @@ const events: TrainProgress[] = [];
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'durn-train-run-'));
   await writeScenes(join(dir, 'data'), 6, 96, 80);
-  await writeScenes(join(dir, 'val'), 3, 64, 64, 'val');
+  await writeScenes(join(dir, 'val'), 3, 72, 64, 'val');
   options = {
     task: 'denoise',
     network: 'durn-p',
