@@ -100,9 +100,14 @@ export async function encodeImage(image: EncodableImage, opts: EncodeOptions): P
       pipeline = pipeline.withIccProfile(iccPath, { attach: true });
     }
     const buf = await formatPipeline(pipeline, o.format, o.quality, o.lossless ?? false).toBuffer();
+    if (o.format === 'avif' || o.format === 'heif') return buf;
     // We converted the pixels ourselves, so the original bytes go in unchanged.
-    if (!attach || icc === null || o.format === 'avif' || o.format === 'heif') return buf;
-    return await attachIcc(buf, icc, o.format, scratch);
+    if (attach && icc !== null) return await attachIcc(buf, icc, o.format, scratch);
+    // The source profile could not be reproduced (CMYK, Lab, 16-bit LUT): the pixels are sRGB,
+    // and the file says so, rather than leaving viewers to guess from a missing profile.
+    if (icc !== null && !viaLcms && !grey)
+      return await attachIcc(buf, await srgbProfile(), o.format, scratch);
+    return buf;
   } finally {
     await rm(scratch, { recursive: true, force: true });
   }
@@ -148,6 +153,22 @@ function formatPipeline(
     case 'heif':
       return p.heif({ quality: quality ?? 80, lossless, compression: 'av1' });
   }
+}
+
+let srgbIcc: Promise<Buffer> | null = null;
+
+/** The sRGB profile libvips ships (the one sharp embeds for withIccProfile('srgb')), read once. */
+export function srgbProfile(): Promise<Buffer> {
+  srgbIcc ??= sharp({ create: { width: 1, height: 1, channels: 3, background: '#000' } })
+    .withIccProfile('srgb')
+    .png()
+    .toBuffer()
+    .then(async (png) => {
+      const { icc } = await sharp(png).metadata();
+      if (!icc) throw new DurnBugError('sharp embedded no sRGB profile');
+      return Buffer.from(icc);
+    });
+  return srgbIcc;
 }
 
 /** Writes the profile bytes verbatim into PNG/JPEG/WebP/TIFF with ExifTool (sharp would convert). */

@@ -6,6 +6,8 @@
 export interface ChangingTag {
   readonly pattern: string;
   readonly reason: string;
+  /** 'profile-replaced': may change only when the output's ICC profile is not the source's. */
+  readonly only?: 'profile-replaced';
 }
 
 export const CHANGING_TAGS: readonly ChangingTag[] = [
@@ -41,15 +43,39 @@ export const CHANGING_TAGS: readonly ChangingTag[] = [
   {
     pattern: 'ICC-header:*',
     reason: 'only when the source profile cannot be reproduced (CMYK, LUT): output is sRGB',
+    only: 'profile-replaced',
   },
   {
     pattern: 'ICC_Profile:*',
     reason: 'only when the source profile cannot be reproduced (CMYK, LUT): output is sRGB',
+    only: 'profile-replaced',
   },
   {
     pattern: 'ICC-*',
     reason: 'only when the source profile cannot be reproduced (CMYK, LUT): output is sRGB',
+    only: 'profile-replaced',
   },
+];
+
+/**
+ * Tags the output may have although the source did not: ExifTool writes the tags the EXIF, GPS
+ * and IPTC specifications make mandatory whenever it creates a directory the source lacked or
+ * had incomplete. Their values are the specifications' defaults and describe nothing new.
+ */
+export const ADDED_TAGS: readonly ChangingTag[] = [
+  { pattern: 'IFD0:XResolution', reason: 'mandatory in IFD0 (default 72)' },
+  { pattern: 'IFD0:YResolution', reason: 'mandatory in IFD0 (default 72)' },
+  { pattern: 'IFD0:ResolutionUnit', reason: 'mandatory in IFD0 (default inches)' },
+  { pattern: 'IFD0:YCbCrPositioning', reason: 'mandatory in IFD0 of a YCbCr JPEG (default centered)' },
+  { pattern: 'ExifIFD:ExifVersion', reason: 'mandatory in the EXIF IFD' },
+  { pattern: 'ExifIFD:ComponentsConfiguration', reason: 'mandatory in the EXIF IFD (Y, Cb, Cr)' },
+  {
+    pattern: 'ExifIFD:ColorSpace',
+    reason: 'mandatory in the EXIF IFD (uncalibrated: the ICC profile rules)',
+  },
+  { pattern: 'GPS:GPSVersionID', reason: 'mandatory in the GPS IFD' },
+  { pattern: 'IPTC:EnvelopeRecordVersion', reason: 'mandatory IPTC envelope record' },
+  { pattern: 'IPTC:ApplicationRecordVersion', reason: 'mandatory IPTC application record' },
 ];
 
 function toRegExp(pattern: string): RegExp {
@@ -60,4 +86,11 @@ const COMPILED = CHANGING_TAGS.map((t) => ({ ...t, re: toRegExp(t.pattern) }));
 /** The entry explaining why `tag` ("Group1:Name") may change, or undefined if it must not. */
 export function changingTag(tag: string): ChangingTag | undefined {
   return COMPILED.find((t) => t.re.test(tag));
+}
+
+const COMPILED_ADDED = ADDED_TAGS.map((t) => ({ ...t, re: toRegExp(t.pattern) }));
+
+/** The entry explaining why the output may have `tag` when the source has not, or undefined. */
+export function addedTag(tag: string): ChangingTag | undefined {
+  return COMPILED_ADDED.find((t) => t.re.test(tag)) ?? changingTag(tag);
 }

@@ -13,6 +13,7 @@ import sharp from 'sharp';
 import { z } from 'zod';
 import { DurnUserError, expected } from '../../errors.ts';
 import { getExifTool } from './exiftool.ts';
+import { readRawGpsPosition } from './gps-repair.ts';
 
 export interface Provenance {
   readonly software: string;
@@ -53,14 +54,14 @@ export async function copyMetadata(
   opts: CopyMetadataOptions = {},
 ): Promise<void> {
   const provenance = opts.provenance === undefined ? undefined : ProvenanceSchema.parse(opts.provenance);
-  const [src, dims] = await Promise.all([
-    getExifTool().readRaw(source, { readArgs: ['-G1', '-a', '-n', '-fast'] }) as Promise<
-      Record<string, unknown>
-    >,
-    sharp(target).metadata(),
-  ]);
   const scratch = await mkdtemp(join(tmpdir(), 'durn-meta-'));
   try {
+    const [src, dims] = await Promise.all([
+      getExifTool().readRaw(source, { readArgs: ['-G1', '-a', '-n', '-fast'] }) as Promise<
+        Record<string, unknown>
+      >,
+      sharp(target).metadata(),
+    ]);
     // Pass 1, copy. -n copies raw values (print-converted copies round rationals and GPS); the
     // XMP block is copied whole so namespaces ExifTool does not know (GIMP, Exiv2 quirks) survive.
     // The thumbnail IFD and previews show the unrestored pixels, so they are not copied.
@@ -97,6 +98,7 @@ export async function copyMetadata(
       await sharp(target).resize(160, 160, { fit: 'inside' }).jpeg({ quality: 85 }).toFile(thumb);
       fix.push(`-ThumbnailImage<=${thumb}`);
     }
+    fix.push(...(await gpsRepair(source, src)));
     if (provenance) fix.push(`-XMP-xmpMM:History+=${historyEntry(provenance)}`);
     fix.push('-overwrite_original');
     await write(target, fix);
@@ -115,7 +117,11 @@ export async function copyMetadata(
   }
 }
 
-async function write(target: string, writeArgs: string[], opts: { nothingToCopy?: string } = {}): Promise<void> {
+async function write(
+  target: string,
+  writeArgs: string[],
+  opts: { nothingToCopy?: string } = {},
+): Promise<void> {
   // write() adds the UTF-8 filename charset, -sep and struct=2, then these args, then the target.
   // useMWG: false is also the shared instance's default; named here because the copy depends on it.
   const result = await getExifTool().write(target, {}, { writeArgs, ignoreMinorErrors: true, useMWG: false });
@@ -133,9 +139,30 @@ async function write(target: string, writeArgs: string[], opts: { nothingToCopy?
   }
   throw new DurnUserError(
     'IO',
-    expected('metadata written', `output ${target}`, warnings.length > 0 ? warnings.join('; ') : 'nothing written'),
+    expected(
+      'metadata written',
+      `output ${target}`,
+      warnings.length > 0 ? warnings.join('; ') : 'nothing written',
+    ),
     { file: target },
   );
+}
+
+/**
+ * Args that write back a GPS coordinate ExifTool read as "" (seconds stored as 0/0) from its
+ * stored degrees and minutes; the *Ref tags were copied as they are.
+ */
+async function gpsRepair(source: string, src: Record<string, unknown>): Promise<string[]> {
+  if (src['GPS:GPSLatitude'] !== '' && src['GPS:GPSLongitude'] !== '') return [];
+  const { exif } = await sharp(source).metadata();
+  if (!exif) return [];
+  const pos = readRawGpsPosition(exif);
+  const args: string[] = [];
+  if (src['GPS:GPSLatitude'] === '' && pos.latitude !== undefined)
+    args.push(`-GPS:GPSLatitude#=${pos.latitude}`);
+  if (src['GPS:GPSLongitude'] === '' && pos.longitude !== undefined)
+    args.push(`-GPS:GPSLongitude#=${pos.longitude}`);
+  return args;
 }
 
 /** One XMP ResourceEvent, serialised for ExifTool's struct syntax (`|` escapes specials). */
