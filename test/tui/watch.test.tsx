@@ -56,6 +56,13 @@ describe('watch state', () => {
     expect(new Set(s.recent.map((f) => f.key)).size).toBe(3);
   });
 
+  test('events the dashboard does not know are ignored, not a crash', () => {
+    const unknown = { type: 'watch-retry', file: '/in/a.jpg', attempt: 2 } as unknown as WatchStreamEvent;
+    const s = feed([{ type: 'watch-start', folder: '/in', out: '/out' }, unknown]);
+    expect(s.folder).toBe('/in');
+    expect(s.run.running).toEqual([]);
+  });
+
   test('memory stays bounded over a long watch', () => {
     const files = Array.from({ length: 40 }, (_, i) => `/in/${i}.jpg`);
     const s = feed(batch(files));
@@ -67,6 +74,16 @@ describe('watch state', () => {
 });
 
 describe('watch dashboard', () => {
+  test('without a controller, p and c are not offered', async () => {
+    const never = new Promise<void>(() => {});
+    const t = render(
+      <WatchDashboard start={() => ({ stop: async () => {}, done: never })} onExit={() => {}} />,
+    );
+    await eventually(() => expect(t.lastFrame()).toContain('q quit'));
+    expect(t.lastFrame()).not.toContain('p pause');
+    expect(t.lastFrame()).not.toContain('c cancel file');
+  });
+
   test('renders the watcher and its files; p, c, e, q + confirm', async () => {
     const controller = new RecordingController();
     let emit: (e: WatchStreamEvent) => void = () => {};
@@ -113,6 +130,7 @@ describe('watch dashboard', () => {
     expect(f).toContain('2 pending');
     expect(f).toMatch(/✓ \/home\/me\/Inbox\/a\.jpg\s+12 MP 3\.0 s\s+3\.1 MB → 3\.4 MB/);
     expect(f).toContain('Failures (1, e for details)');
+    expect(f).toContain('p pause');
     t.stdin.write('p');
     await eventually(() => expect(frame()).toContain('PAUSED'));
     t.stdin.write('c');

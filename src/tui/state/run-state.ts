@@ -201,6 +201,9 @@ function reduceEvent(state: RunState, e: RunEvent, at: number): RunState {
       return { ...state, notices: [...state.notices, e.message].slice(-MAX_NOTICES) };
     case 'run-done':
       return { ...state, phase: 'done', summary: e.summary, running: [], overlay: 'none', paused: false };
+    default:
+      // An event type this UI does not know (a newer pipeline, a watcher's extra events) is ignored.
+      return state;
   }
 }
 

@@ -19,10 +19,13 @@ export function WatchDashboardView({
   state: s,
   columns,
   rows,
+  controllable,
 }: {
   state: WatchState;
   columns: number;
   rows: number;
+  /** Whether the watcher can pause and cancel (then `p` and `c` are offered). */
+  controllable: boolean;
 }) {
   const run = s.run;
   if (run.overlay === 'errors') {
@@ -36,8 +39,12 @@ export function WatchDashboardView({
   const hints: [string, string][] = s.stopping
     ? []
     : [
-        ...(s.run.paused ? [['p', 'resume'] as [string, string]] : [['p', 'pause'] as [string, string]]),
-        ['c', 'cancel file'],
+        ...(controllable
+          ? ([
+              ['p', s.run.paused ? 'resume' : 'pause'],
+              ['c', 'cancel file'],
+            ] as [string, string][])
+          : []),
         ['e', 'errors'],
         ['q', 'quit'],
       ];
@@ -114,11 +121,13 @@ export function WatchDashboard({ start, onExit, columns, now = Date.now }: Watch
   const { rows } = useWindowSize();
   const [s, dispatch] = useReducer(reduceWatch, undefined, () => initialWatchState(now()));
   const [ended, setEnded] = useState(false);
+  const [controllable, setControllable] = useState(false);
   const handle = useRef<WatchHandle | undefined>(undefined);
 
   useEffect(() => {
     const h = start((event) => dispatch({ type: 'watch-event', event, at: now() }));
     handle.current = h;
+    setControllable(h.controller !== undefined);
     const end = () => setEnded(true);
     h.done.then(end, (err: unknown) => {
       dispatch({ type: 'fatal', message: err instanceof Error ? err.message : String(err), at: now() });
@@ -171,5 +180,5 @@ export function WatchDashboard({ start, onExit, columns, now = Date.now }: Watch
   });
 
   if (ended) return null;
-  return <WatchDashboardView state={s} columns={width} rows={rows || 24} />;
+  return <WatchDashboardView state={s} columns={width} rows={rows || 24} controllable={controllable} />;
 }
