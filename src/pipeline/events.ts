@@ -15,6 +15,11 @@ export interface RunSummary {
   readonly seconds: number;
   readonly megapixels: number;
   readonly failures: readonly { file: string; error: string }[];
+  /**
+   * The engine that ran the tiles, e.g. "onnx cpu (2 threads)": `run-start` only knows the choice
+   * ('auto'), and what 'auto' became is what users need to know. Absent when no tile ran.
+   */
+  readonly engine?: string;
 }
 
 export type RunEvent =

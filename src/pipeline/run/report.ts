@@ -33,7 +33,8 @@ export function summaryText(s: RunSummary): string {
     `durn: ${s.done} restored, ${s.failed} failed, ${s.skipped} skipped in ${secs(s.seconds)}` +
       (s.megapixels > 0
         ? ` (${s.megapixels.toFixed(2)} MP, ${(s.megapixels / s.seconds).toFixed(3)} MP/s)`
-        : ''),
+        : '') +
+      (s.engine ? ` on ${s.engine}` : ''),
   ];
   for (const f of s.failures) lines.push(`  failed: ${f.file}: ${f.error.split('\n')[0]}`);
   return lines.join('\n');

@@ -5,7 +5,7 @@
  * nothing partial: outputs appear only complete, by rename.
  */
 import { resolve as resolvePath } from 'node:path';
-import { DurnUserError, formatError, isUserError } from '../../errors.ts';
+import { formatError, isUserError } from '../../errors.ts';
 import type { NetworkId } from '../../models/graph/types.ts';
 import { resolveWeights } from '../../plugins/weights-path.ts';
 import type { RunEvent, RunEventListener, RunSummary } from '../events.ts';
@@ -183,6 +183,7 @@ export function startRun(options: RestoreOptions, onEvent: RunEventListener): Ru
       seconds: (performance.now() - started) / 1000,
       megapixels,
       failures,
+      ...(pool.engineDescription ? { engine: pool.engineDescription } : {}),
     };
     emit({ type: 'run-done', summary });
     return summary;
