@@ -2,14 +2,21 @@
  * The watch folder in-process, with real chokidar, real worker threads and real files: bursts,
  * slow writers, bad files, folders nested in the input, renames and deletes, reprocessing.
  */
-import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, open, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunEvent, WatchEvent } from '../../../src/pipeline/events.ts';
 import { closeMetadata } from '../../../src/pipeline/metadata/exiftool.ts';
-import { defaultLedgerPath, Ledger, type WatchFolderOptions, watchFolder } from '../../../src/pipeline/watch/index.ts';
+import { parseRestoreOptions } from '../../../src/pipeline/run/options.ts';
+import {
+  chainHash,
+  defaultLedgerPath,
+  Ledger,
+  type WatchFolderOptions,
+  watchFolder,
+} from '../../../src/pipeline/watch/index.ts';
 import { forgetFile } from '../../../src/pipeline/watch/status.ts';
 import { writeScratchWeights } from '../../helpers/models.ts';
 import { greyPng, listFiles, sha256, waitFor, writeGreyPng } from './helpers.ts';
@@ -43,7 +50,8 @@ async function start(name: string, extra: Partial<WatchFolderOptions> = {}) {
     (e) => events.push(e),
   );
   await handle.ready;
-  const of = <T extends Ev['type']>(t: T) => events.filter((e): e is Extract<Ev, { type: T }> => e.type === t);
+  const of = <T extends Ev['type']>(t: T) =>
+    events.filter((e): e is Extract<Ev, { type: T }> => e.type === t);
   const ledger = () => {
     const l = [...events].reverse().find((e) => e.type === 'ledger');
     return l?.type === 'ledger' ? l : { done: 0, failed: 0, pending: 0 };
@@ -87,7 +95,7 @@ describe('watchFolder', () => {
     const chunks = 20;
     let complete = false;
     let queuedEarly = false;
-    const fh = await (await import('node:fs/promises')).open(path, 'w');
+    const fh = await open(path, 'w');
     const step = Math.ceil(full.length / chunks);
     for (let i = 0; i < chunks; i++) {
       if (w.events.some((e) => e.type === 'file-queued' && e.file === path)) queuedEarly = true;
@@ -125,7 +133,13 @@ describe('watchFolder', () => {
     const whole = await greyPng(32, 3);
     await writeFile(join(input, 'corrupt.png'), whole.subarray(0, whole.length >> 1));
     await writeFile(join(input, 'notes.txt'), 'not a photo');
-    const ignored = ['.hidden.png', 'x.png.part', 'y.jpg.crdownload', '~$lock.png', '.z.durn-tmp-0123456789ab.png'];
+    const ignored = [
+      '.hidden.png',
+      'x.png.part',
+      'y.jpg.crdownload',
+      '~$lock.png',
+      '.z.durn-tmp-0123456789ab.png',
+    ];
     for (const n of ignored) await writeFile(join(input, n), whole);
 
     const w = await start('nested', opts);
@@ -210,5 +224,29 @@ describe('watchFolder', () => {
     expect((await listFiles(re.out)).filter((f) => !f.startsWith('.durn/'))).toHaveLength(2);
     expect(re.of('file-done')[0]!.output).not.toBe(firstOutput);
     expect(await readFile(firstOutput)).toEqual(firstBytes);
+  });
+
+  it('redoes work a killed watcher left in flight into its own claimed output, and removes its temp files', async () => {
+    const base = join(dir, 'crashed');
+    const input = join(base, 'in');
+    const out = join(base, 'out');
+    await mkdir(input, { recursive: true });
+    await mkdir(join(out, 'sub'), { recursive: true });
+    const photo = await writeGreyPng(join(input, 'a.png'), 31);
+    // What kill -9 between writing the output and recording it leaves behind.
+    const crashed = new Ledger(defaultLedgerPath(out));
+    const chain = await chainHash(parseRestoreOptions({ inputs: [input], task: 'denoise', outDir: out }));
+    crashed.markInFlight(sha256(photo), chain, join(input, 'a.png'));
+    crashed.claimOutput(sha256(photo), chain, join(out, 'a.png'));
+    crashed.close();
+    await writeFile(join(out, 'a.png'), 'output of the interrupted attempt');
+    await writeFile(join(out, 'sub', '.b.durn-tmp-0123456789ab.png'), 'half a file');
+
+    const w = await start('crashed');
+    await waitFor(() => w.ledger().done === 1, 'the interrupted photo redone');
+    await w.handle.stop();
+    expect(w.of('watch-start')[0]).toMatchObject({ recovered: 1 });
+    expect((await listFiles(out)).filter((f) => !f.startsWith('.durn/'))).toEqual(['a.png']);
+    expect(await sharp(join(out, 'a.png')).metadata()).toMatchObject({ width: 16, height: 16 });
   });
 });
