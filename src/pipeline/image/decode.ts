@@ -9,6 +9,7 @@ import sharp, { type Metadata, type OutputInfo } from 'sharp';
 import { z } from 'zod';
 import { DurnUserError } from '../../errors.ts';
 import { deviceToWorking, parseIcc, profileTransform } from './icc.ts';
+import { decodeTiledPlanar, isTiledPlanarTiff } from './tiff-planar.ts';
 import type { BitDepth, DecodedImage, InputFormat } from './types.ts';
 
 /** "Expected X for Y but received Z" with Z as plain words (errors.expected() quotes strings). */
@@ -57,7 +58,14 @@ export async function decodeImage(input: string | Buffer, opts: DecodeOptions = 
   }
 
   // limitInputPixels guards decoders sharp runs before we see metadata (e.g. decompression bombs).
-  const sharpOpts = { autoOrient: true, limitInputPixels: maxPixels, failOn: 'warning' } as const;
+  // failOn 'warning' refuses truncated JPEG/PNG/WebP data, which libjpeg/libpng only warn about.
+  // libtiff warns about harmless deviations (unterminated ASCII tags, unknown tags) and reports real
+  // damage (unreadable strips or tiles) as errors, so TIFFs fail on errors only.
+  const sharpOpts = {
+    autoOrient: true,
+    limitInputPixels: maxPixels,
+    failOn: isTiff(bytes) ? 'error' : 'warning',
+  } as const;
   let meta: Metadata;
   try {
     meta = await sharp(bytes, sharpOpts).metadata();
@@ -128,7 +136,11 @@ export async function decodeImage(input: string | Buffer, opts: DecodeOptions = 
       .raw({ depth: is16 ? 'ushort' : 'uchar' })
       .toBuffer({ resolveWithObject: true });
   } catch (err) {
-    throw undecodable(name, err);
+    raw = await tiledPlanarFallback(bytes, name, err, {
+      is16,
+      orientation: meta.orientation ?? 1,
+      transform,
+    });
   }
 
   const { info } = raw;
@@ -170,6 +182,43 @@ export async function decodeImage(input: string | Buffer, opts: DecodeOptions = 
     orientation: meta.orientation ?? 1,
     pages: meta.pages ?? 1,
   };
+}
+
+function isTiff(bytes: Buffer): boolean {
+  const head = bytes.subarray(0, 4).toString('latin1');
+  return head === 'II*\0' || head === 'MM\0*' || head === 'II+\0' || head === 'MM\0+';
+}
+
+/** libvips cannot read tiled TIFFs with separate planes; tiff-planar.ts decodes them per plane. */
+async function tiledPlanarFallback(
+  bytes: Buffer,
+  name: string,
+  err: unknown,
+  o: { is16: boolean; orientation: number; transform: { kind: string } },
+): Promise<{ data: Buffer; info: OutputInfo }> {
+  if (!(err instanceof Error && /tiled separate planes/i.test(err.message)) || !isTiledPlanarTiff(bytes))
+    throw undecodable(name, err);
+  if (o.orientation !== 1 || o.transform.kind === 'lcms') {
+    throw new DurnUserError(
+      'UNSUPPORTED_FORMAT',
+      expected(
+        'an upright RGB or grey tiled planar TIFF',
+        `input ${name}`,
+        o.orientation !== 1 ? `orientation ${o.orientation}` : 'a CMYK, Lab or LUT-profile one',
+      ),
+      { file: name, hint: 'Save it with contiguous (chunky) samples or as strips.' },
+    );
+  }
+  let planar: Awaited<ReturnType<typeof decodeTiledPlanar>>;
+  try {
+    planar = await decodeTiledPlanar(bytes, o.is16 ? 'ushort' : 'uchar');
+  } catch (planeErr) {
+    throw undecodable(name, planeErr);
+  }
+  if (!planar) throw undecodable(name, err);
+  const { data, width, height, channels } = planar;
+  const info = { format: 'raw', width, height, channels, size: data.length } as OutputInfo;
+  return { data, info };
 }
 
 async function readInput(path: string): Promise<Buffer> {
