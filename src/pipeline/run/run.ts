@@ -5,7 +5,7 @@
  * nothing partial: outputs appear only complete, by rename.
  */
 import { resolve as resolvePath } from 'node:path';
-import { formatError, isUserError } from '../../errors.ts';
+import { DurnUserError, formatError, isUserError } from '../../errors.ts';
 import type { NetworkId } from '../../models/graph/types.ts';
 import { resolveWeights } from '../../plugins/weights-path.ts';
 import type { RunEvent, RunEventListener, RunSummary } from '../events.ts';
@@ -43,20 +43,47 @@ export function resolveSteps(o: ParsedRestoreOptions): ResolvedStep[] {
     const { '*': file, ...byTask } = o.weights ?? {};
     const overrides = { ...(file ? { file } : {}), byTask };
     const weights: Partial<Record<NetworkId, string>> = {};
-    let firstMissing: unknown = null;
+    const missing: { network: NetworkId; error: DurnUserError }[] = [];
     for (const network of plugin.networks) {
       try {
         weights[network] = resolveWeights(plugin, network, overrides).path;
       } catch (err) {
         if (!(isUserError(err) && err.code === 'WEIGHTS_MISSING')) throw err;
-        firstMissing ??= err;
+        missing.push({ network, error: err });
       }
     }
     // A task with none of its weights can restore nothing: say so before touching any photo.
     // One with some (e.g. grey but not colour) fails only the photos that need the missing file.
-    if (Object.keys(weights).length === 0) throw firstMissing;
+    if (Object.keys(weights).length === 0) throw allMissing(plugin.id, missing);
     return { plugin, options, weights };
   });
+}
+
+/**
+ * One error for a task none of whose networks has weights. With several networks (denoise: grey
+ * and colour) it names every file looked for, not just the first, so one message tells the user
+ * everything to fetch.
+ */
+function allMissing(
+  task: string,
+  missing: readonly { network: NetworkId; error: DurnUserError }[],
+): DurnUserError {
+  const first = missing[0]!.error;
+  if (missing.length === 1 || missing.some((m) => m.error.file === undefined)) return first;
+  const files = missing.map((m) => m.error.file!);
+  const dirs = first.message.match(/ in (.*)$/)?.[1] ?? 'the models folders';
+  return new DurnUserError(
+    'WEIGHTS_MISSING',
+    `No weights for ${task} (networks ${missing.map((m) => m.network).join(', ')}): ` +
+      `looked for ${files.join(' and ')} in ${dirs}`,
+    {
+      file: files[0]!,
+      hint:
+        `train them with \`durn train ${task} --data <folder>\`, or import the authors' released ` +
+        `checkpoints with \`durn models import <file.pt> --arch <network> --out <models folder>/<file>\` ` +
+        `(${missing.map((m) => `${m.network} → ${m.error.file}`).join(', ')}), or pass a file with --weights`,
+    },
+  );
 }
 
 export function startRun(options: RestoreOptions, onEvent: RunEventListener): RunHandle {
