@@ -68,6 +68,19 @@ export async function watchFolder(
     device: o.device ?? 'auto',
     onNotice: (message) => emit({ type: 'notice', message }),
   });
+  /**
+   * The pool as the restorer sees it, minus mid-tile cancellation: aborting a tile terminates its
+   * worker thread inside the inference engine, which can take the whole process down (SIGABRT) on
+   * Ctrl-C. Stopping instead lets the running tiles end (one per worker at most) and starts no
+   * more; the file is then abandoned between tiles and nothing is written.
+   */
+  const calmPool = new Proxy(pool, {
+    get(target, prop) {
+      if (prop === 'run') return ((n, w, x) => target.run(n, w, x)) satisfies TilePool['run'];
+      const v: unknown = Reflect.get(target, prop, target);
+      return typeof v === 'function' ? v.bind(target) : v;
+    },
+  });
   /** Output paths being written now, so two photos restored at once never pick the same name. */
   const reserved = new Set<string>();
 
@@ -110,7 +123,7 @@ export async function watchFolder(
             },
             recordedOptions: { ...(o.preset ? { preset: o.preset } : {}), watch: true },
           },
-          { pool, emit, signal },
+          { pool: calmPool, emit, signal },
         );
         emit({ type: 'file-done', file, seconds: (performance.now() - t0) / 1000, ...r });
         return { output: r.output };
