@@ -3,10 +3,11 @@ import { type Command, InvalidArgumentError, Option } from 'commander';
 import { DurnUserError } from '../../errors.ts';
 import { isTaskId } from '../../plugins/registry.ts';
 import { parseWeightsArgument } from '../../plugins/weights-path.ts';
+import { renderRunDashboard, shouldUseTui } from '../../tui/index.ts';
 import type { RunEvent, RunSummary } from '../events.ts';
 import { closeMetadata } from '../metadata/exiftool.ts';
 import { OUTPUT_FORMAT_NAMES, type RestoreOptions } from './options.ts';
-import { eventLine, summaryText } from './report.ts';
+import { eventLine } from './report.ts';
 import { type RunHandle, startRun } from './run.ts';
 
 const int = (name: string) => (v: string) => {
@@ -155,11 +156,12 @@ export function registerRestoreCommand(program: Command): void {
     )
     .action(async (inputs: string[], flags: Flags) => {
       const options = toRestoreOptions(inputs, flags);
-      const useUi = !flags.json && flags.ui !== false && process.stdout.isTTY === true;
+      const useUi = flags.ui !== false && shouldUseTui({ json: flags.json === true, stdout: process.stdout });
       try {
-        // The terminal dashboard arrives with src/tui; until then a terminal gets plain lines too.
-        void useUi;
-        const summary = await runPlain(options, flags.json === true);
+        // The dashboard prints the same summary as the plain output once it closes.
+        const summary = useUi
+          ? await renderRunDashboard((onEvent) => startRun(options, onEvent))
+          : await runPlain(options, flags.json === true);
         process.exitCode = summary.failed > 0 ? 1 : 0;
       } finally {
         await closeMetadata();
