@@ -3,7 +3,6 @@ import { type Command, InvalidArgumentError, Option } from 'commander';
 import { DurnUserError } from '../../errors.ts';
 import { isTaskId } from '../../plugins/registry.ts';
 import { parseWeightsArgument } from '../../plugins/weights-path.ts';
-import { renderRunDashboard, shouldUseTui } from '../../tui/index.ts';
 import type { RunEvent, RunSummary } from '../events.ts';
 import { closeMetadata } from '../metadata/exiftool.ts';
 import { OUTPUT_FORMAT_NAMES, type RestoreOptions } from './options.ts';
@@ -156,11 +155,16 @@ export function registerRestoreCommand(program: Command): void {
     )
     .action(async (inputs: string[], flags: Flags) => {
       const options = toRestoreOptions(inputs, flags);
-      const useUi = flags.ui !== false && shouldUseTui({ json: flags.json === true, stdout: process.stdout });
+      // The UI (ink, .tsx) loads only when drawn: plain and JSON runs stay light, and sources run under Node.
+      const ui =
+        flags.ui !== false && !flags.json && process.stdout.isTTY
+          ? await import('../../tui/render.tsx')
+          : null;
+      const useUi = ui !== null && ui.shouldUseTui({ json: false, stdout: process.stdout });
       try {
         // The dashboard prints the same summary as the plain output once it closes.
         const summary = useUi
-          ? await renderRunDashboard((onEvent) => startRun(options, onEvent))
+          ? await ui.renderRunDashboard((onEvent) => startRun(options, onEvent))
           : await runPlain(options, flags.json === true);
         process.exitCode = summary.failed > 0 ? 1 : 0;
       } finally {
