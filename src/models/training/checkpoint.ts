@@ -41,6 +41,8 @@ export interface CheckpointState {
   /** Parameter names and sizes, to refuse a checkpoint of another network layout. */
   readonly layout: { trainable: string[]; buffers: string[] };
   readonly startWeights: string;
+  /** The run's --out, so a resume writes where the run would have. */
+  readonly out?: string;
 }
 
 export interface CheckpointArrays {

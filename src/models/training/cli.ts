@@ -33,7 +33,7 @@ export function registerTrainCommands(program: Command): void {
     .command('train')
     .description("Fine-tune (or train from scratch) a task's network on your own photos.")
     .argument('<task>', 'task id: denoise, deblur, dehaze, derain, raindrop')
-    .requiredOption('--data <folder>', 'clean photos (or the targets of --pairs)')
+    .option('--data <folder>', 'clean photos (or the targets of --pairs); not needed with --resume')
     .option('--pairs <folder>', 'real degraded photos with the same file names as --data')
     .option('--val <folder>', 'validation photos (default: crops of the training photos)')
     .option('--network <id>', 'network when the task has two: durn-p / gray, durn-p-nonorm / rgb')

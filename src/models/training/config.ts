@@ -103,7 +103,8 @@ export const trainOptionsSchema = z.object({
   task: z.string().min(1),
   /** Which of the task's networks (denoise: durn-p grey, durn-p-nonorm colour); default its first. */
   network: z.string().optional(),
-  data: z.string().min(1),
+  /** Required, except with `resume` (the checkpoint names its data). */
+  data: z.string().min(1).optional(),
   pairs: z.string().optional(),
   val: z.string().optional(),
   /** 'default' (the installed weights), 'scratch' (seeded init) or a weights file. */
@@ -232,7 +233,7 @@ export function resolveConfig(
     network,
     degradation: d.degradation,
     degradationOptions: extra.degradationOptions,
-    data: o.data,
+    data: o.data ?? '',
     pairs: o.pairs ?? null,
     val: o.val ?? null,
     from: o.from,

@@ -102,6 +102,15 @@ export async function prepareRun(raw: TrainOptions, o: ParsedTrainOptions): Prom
   if (o.resume) {
     resumed = await loadCheckpoint(resolve(o.resume));
     const c = resumed.state.config;
+    const differs = (given: string | undefined, stored: string | null) =>
+      given !== undefined && resolve(given) !== resolve(stored ?? '');
+    if (o.task !== c.task || differs(o.data, c.data) || differs(o.pairs, c.pairs)) {
+      throw new DurnUserError(
+        'INVALID_OPTION',
+        `The checkpoint ${o.resume} trains ${c.task} on ${c.data}${c.pairs ? ` with pairs ${c.pairs}` : ''}, not what was given`,
+        { hint: 'Pass the same task and folders as the interrupted run, or leave --data out when resuming.' },
+      );
+    }
     // A resume continues the stored run; only the length, the cadence and the worker count may change.
     config = {
       ...c,
@@ -112,6 +121,11 @@ export async function prepareRun(raw: TrainOptions, o: ParsedTrainOptions): Prom
     };
     weights = { sd: initialWeights(getNetwork(c.network), 0), source: resumed.state.startWeights };
   } else {
+    if (o.data === undefined) {
+      throw new DurnUserError('INVALID_OPTION', 'Training needs --data <folder of photos>', {
+        hint: 'Pass the folder of clean photos to train on (or --resume a checkpoint).',
+      });
+    }
     const network = taskNetwork(o.task, o.network, o.sigma !== undefined);
     weights = await startWeights(o, network, o.seed);
     const degradation = resolveConfig(o, network, {
@@ -137,7 +151,7 @@ export async function prepareRun(raw: TrainOptions, o: ParsedTrainOptions): Prom
     );
   }
   const out = resolve(
-    o.out ?? join(dirname(o.resume ?? '.'), defaultWeightsFile(getPlugin(config.task), config.network)),
+    o.out ?? resumed?.state.out ?? join('.', defaultWeightsFile(getPlugin(config.task), config.network)),
   );
   const checkpointPath = resolve(
     o.checkpoint ?? o.resume ?? out.replace(/(\.safetensors)?$/, '.ckpt.safetensors'),

@@ -119,6 +119,7 @@ export async function train(options: TrainOptions, hooks: TrainHooks = {}): Prom
           buffers: layout.buffers.map((e) => e.name),
         },
         startWeights: setup.startSource,
+        out: setup.out,
       };
     }
     if (state.step >= config.steps) {
@@ -230,7 +231,7 @@ export async function train(options: TrainOptions, hooks: TrainHooks = {}): Prom
           `Training stopped at step ${state.step} of ${config.steps}; checkpoint saved to ${setup.checkpointPath}`,
           {
             file: setup.checkpointPath,
-            hint: `Continue with \`durn train ${config.task} --data ${config.data} --resume ${setup.checkpointPath}\`.`,
+            hint: `Continue with \`durn train ${config.task} --resume ${setup.checkpointPath}\`.`,
           },
         );
       }

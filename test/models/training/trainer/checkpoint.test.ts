@@ -10,6 +10,7 @@ import {
 } from '../../../../src/models/training/checkpoint.ts';
 import { parseTrainOptions, resolveConfig } from '../../../../src/models/training/config.ts';
 import { createRng } from '../../../../src/models/training/rng.ts';
+import { train } from '../../../../src/models/training/trainer.ts';
 
 let dir: string;
 beforeAll(async () => {
@@ -84,5 +85,14 @@ describe('checkpoints', () => {
     await expect(loadCheckpoint(path)).rejects.toMatchObject({ code: 'CHECKPOINT_INVALID' });
     const good = await readFile(join(dir, 'run.ckpt.safetensors'));
     expect(() => decodeCheckpoint(good.subarray(0, good.length - 8), 'cut')).toThrow(/bad tensor/);
+  });
+
+  it('a resume refuses other data or another task, and a fresh run needs --data', async () => {
+    const path = join(dir, 'run.ckpt.safetensors');
+    await expect(train({ task: 'denoise', data: '/elsewhere', resume: path })).rejects.toThrow(
+      /trains denoise on \/photos, not what was given/,
+    );
+    await expect(train({ task: 'deblur', resume: path })).rejects.toMatchObject({ code: 'INVALID_OPTION' });
+    await expect(train({ task: 'denoise' })).rejects.toThrow(/Training needs --data/);
   });
 });

@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
@@ -148,5 +148,22 @@ describe('batches', () => {
       [0, 1],
       [1, 2],
     ]);
+  });
+
+  it('with real pairs, cut the same crop and transform from both images', async () => {
+    const negated = join(dir, 'negated');
+    await mkdir(negated, { recursive: true });
+    for (const name of await readdir(join(dir, 'clean'))) {
+      await sharp(join(dir, 'clean', name))
+        .grayscale()
+        .negate()
+        .png()
+        .toFile(join(negated, name));
+    }
+    const pairs = await loadTrainingImages({ data: join(dir, 'clean'), pairs: negated, channels: 1 });
+    const s = makeShard(pairs, spec, 2, 0, 4);
+    // A negated partner makes input + target exactly 1 wherever the crops coincide.
+    for (let i = 0; i < s.input.length; i++) expect(s.input[i]! + s.target[i]!).toBeCloseTo(1, 6);
+    expect(new Set(s.target).size).toBeGreaterThan(10);
   });
 });
