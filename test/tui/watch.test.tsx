@@ -21,7 +21,7 @@ function feed(events: readonly WatchStreamEvent[], s: WatchState = initialWatchS
 /** A watcher's stream: its own events around one batch restoring `files` (as the watcher runs them). */
 function batch(files: string[]): WatchStreamEvent[] {
   return [
-    { type: 'watch-queue', depth: files.length },
+    { type: 'watch-queue', depth: files.length, settling: 0 },
     { type: 'run-start', files: files.length, chain: 'denoise', engine: 'onnx' },
     ...files.flatMap((f) =>
       f.endsWith('bad.jpg') ? badFile(f) : goodFile(f, 2, [{ task: 'denoise', network: 'durn-p' }]),
@@ -30,14 +30,14 @@ function batch(files: string[]): WatchStreamEvent[] {
       type: 'run-done',
       summary: { done: files.length, failed: 0, skipped: 0, seconds: 1, megapixels: 12, failures: [] },
     },
-    { type: 'watch-queue', depth: 0 },
+    { type: 'watch-queue', depth: 0, settling: 0 },
   ];
 }
 
 describe('watch state', () => {
   test('folder, queue, ledger, recent files and failures; later batches keep accumulating', () => {
     let s = feed([
-      { type: 'watch-start', folder: '/in', out: '/out' },
+      { type: 'watch-start', folder: '/in', out: '/out', recovered: 0 },
       { type: 'ledger', done: 10, failed: 1, pending: 0 },
       ...batch(['/in/a.jpg', '/in/bad.jpg']),
     ]);
@@ -58,7 +58,7 @@ describe('watch state', () => {
 
   test('events the dashboard does not know are ignored, not a crash', () => {
     const unknown = { type: 'watch-retry', file: '/in/a.jpg', attempt: 2 } as unknown as WatchStreamEvent;
-    const s = feed([{ type: 'watch-start', folder: '/in', out: '/out' }, unknown]);
+    const s = feed([{ type: 'watch-start', folder: '/in', out: '/out', recovered: 0 }, unknown]);
     expect(s.folder).toBe('/in');
     expect(s.run.running).toEqual([]);
   });
@@ -113,10 +113,10 @@ describe('watch dashboard', () => {
     const frame = () => t.lastFrame() ?? '';
     await eventually(() => expect(frame()).toContain('durn watch'));
     for (const e of [
-      { type: 'watch-start', folder: '/home/me/Inbox', out: '/home/me/Restored' },
+      { type: 'watch-start', folder: '/home/me/Inbox', out: '/home/me/Restored', recovered: 0 },
       { type: 'ledger', done: 12, failed: 1, pending: 2 },
       ...batch(['/home/me/Inbox/a.jpg', '/home/me/Inbox/bad.jpg']),
-      { type: 'watch-queue', depth: 2 },
+      { type: 'watch-queue', depth: 2, settling: 0 },
       ...goodFile('/home/me/Inbox/c.jpg', 4, [{ task: 'denoise', network: 'durn-p' }]).slice(0, 3),
     ] as WatchStreamEvent[]) {
       emit(e);

@@ -51,6 +51,9 @@ export function reduceWatch(state: WatchState, action: WatchAction): WatchState 
         return { ...state, queueDepth: e.depth };
       case 'ledger':
         return { ...state, ledger: { done: e.done, failed: e.failed, pending: e.pending } };
+      default:
+        // Retries and the stop are shown by their notices; nothing to keep.
+        return state;
     }
   }
   const before = state.run.seq;
