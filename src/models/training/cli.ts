@@ -80,7 +80,7 @@ export function registerTrainCommands(program: Command): void {
         console.log(
           `wrote ${r.weightsPath} after ${r.step} steps in ${formatDuration(r.wallSeconds)} ` +
             `(${r.patchesPerSecond.toFixed(1)} patches/s)${best ? `; ${best}` : ''}\n` +
-            `use it with \`durn run ${task} --weights ${r.weightsPath}\` or install it with \`durn models install ${r.weightsPath}\``,
+            `use it with \`durn restore <photos> --task ${task} --weights ${r.weightsPath}\` or install it with \`durn models install ${r.weightsPath}\``,
         );
       } catch (err) {
         if (err instanceof DurnUserError && err.code === 'ABORTED') process.exitCode = 130;
