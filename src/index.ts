@@ -11,6 +11,13 @@ export {
 export { DurnBugError, DurnUserError } from './errors.ts';
 export type { Graph, GraphNode, NetworkDefinition, NetworkId, ParamSpec } from './models/graph/types.ts';
 export { allNetworks, getNetwork } from './models/networks/index.ts';
+export * from './models/training/index.ts';
+export {
+  importCheckpoint,
+  importCheckpointToFile,
+  loadWeights,
+  saveWeights,
+} from './models/weights/index.ts';
 export type { RunEvent, RunSummary, WatchEvent } from './pipeline/events.ts';
 export {
   type RestoreOptions,
