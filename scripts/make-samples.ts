@@ -26,7 +26,14 @@ const TASK_OF: Record<SampleFile['task'], string> = {
 };
 
 function readme(files: readonly SampleFile[]): string {
-  const rows = files.map((f) => `| \`${f.file}\` | ${TASK_OF[f.task]} | ${f.description} |`);
+  // Padded columns, as the repository's formatter (biome) writes Markdown tables.
+  const cells = [
+    ['file', 'task', 'degradation'],
+    ...files.map((f) => [`\`${f.file}\``, TASK_OF[f.task], f.description]),
+  ];
+  const widths = [0, 1, 2].map((i) => Math.max(...cells.map((r) => r[i]!.length)));
+  const row = (r: string[]) => `| ${r.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
+  const rows = [row(cells[0]!), row(widths.map((w) => '-'.repeat(w))), ...cells.slice(1).map(row)];
   return [
     '# Demo photos',
     '',
@@ -35,8 +42,6 @@ function readme(files: readonly SampleFile[]): string {
     'degradations, so they are durn’s to ship and byte-for-byte reproducible',
     '(`node scripts/make-samples.ts --check`). `npm run demo` restores each with its task.',
     '',
-    '| file | task | degradation |',
-    '|---|---|---|',
     ...rows,
     '',
   ].join('\n');
