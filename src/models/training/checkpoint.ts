@@ -7,7 +7,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { DurnUserError, expected } from '../../errors.ts';
-import { writeFileAtomic } from '../weights/atomic.ts';
+import { writeFileAtomic } from '../../pipeline/fs/atomic.ts';
 import type { TrainConfig } from './config.ts';
 import { trainConfigSchema } from './config.ts';
 import type { FlatLayout } from './flat.ts';
@@ -150,7 +150,7 @@ export function decodeCheckpoint(buf: Buffer, file: string): Checkpoint {
 }
 
 export async function saveCheckpoint(path: string, c: Checkpoint): Promise<void> {
-  await writeFileAtomic(path, encodeCheckpoint(c), true);
+  await writeFileAtomic(path, encodeCheckpoint(c), { overwrite: true });
 }
 
 export async function loadCheckpoint(path: string): Promise<Checkpoint> {

@@ -7,11 +7,11 @@ import { availableParallelism } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { DurnUserError, expected } from '../../errors.ts';
 import { userModelsDir } from '../../pipeline/config.ts';
+import { writeFileAtomic } from '../../pipeline/fs/atomic.ts';
 import { getPlugin } from '../../plugins/registry.ts';
 import { defaultWeightsFile, resolveWeights } from '../../plugins/weights-path.ts';
 import type { NetworkDefinition, NetworkId } from '../graph/types.ts';
 import { getNetwork } from '../networks/index.ts';
-import { writeFileAtomic } from '../weights/atomic.ts';
 import { initialWeights } from '../weights/init.ts';
 import { loadWeights } from '../weights/safetensors.ts';
 import type { StateDict } from '../weights/types.ts';
@@ -272,6 +272,6 @@ export async function installWeights(file: string, task?: string): Promise<strin
   const dir = userModelsDir();
   await mkdir(dir, { recursive: true });
   const target = join(dir, defaultWeightsFile(plugin, weights.metadata.arch));
-  await writeFileAtomic(target, await readFile(resolve(file)), true);
+  await writeFileAtomic(target, await readFile(resolve(file)), { overwrite: true });
   return target;
 }

@@ -30,7 +30,6 @@
  * `arch`, `task`, JSON `provenance` and `metrics`), written atomically and deterministically.
  * Loading validates every name, shape and dtype against the network graph.
  */
-export { writeFileAtomic } from './atomic.ts';
 export { decodeFloat16Array, encodeFloat16Array, float16ToFloat32, float32ToFloat16 } from './float16.ts';
 export { weightsHash } from './hash.ts';
 export { type NpyArray, parseNpy, readNpy } from './npy.ts';

@@ -7,8 +7,8 @@
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { DurnUserError } from '../../errors.ts';
+import { writeFileAtomic } from '../../pipeline/fs/atomic.ts';
 import { NETWORK_IDS, type NetworkId } from '../graph/types.ts';
-import { writeFileAtomic } from './atomic.ts';
 import { decodeFloat16Array, encodeFloat16Array } from './float16.ts';
 import type { HostTensor, StateDict, Weights, WeightsMetadata } from './types.ts';
 import { validateStateDict } from './validate.ts';
@@ -244,11 +244,9 @@ export async function saveWeights(
       ),
     );
   }
-  await writeFileAtomic(
-    path,
-    encodeSafetensors(weights, { dtype: parsed.data.dtype }),
-    parsed.data.overwrite,
-  );
+  await writeFileAtomic(path, encodeSafetensors(weights, { dtype: parsed.data.dtype }), {
+    overwrite: parsed.data.overwrite ?? false,
+  });
 }
 
 /**

@@ -126,14 +126,10 @@ function isLinkUnsupported(err: unknown): boolean {
 }
 
 function outputExists(path: string): DurnUserError {
-  return new DurnUserError(
-    'OUTPUT_EXISTS',
-    expected('a free output path', 'the restored image', `existing file ${path}`),
-    {
-      file: path,
-      hint: 'Choose another output name or pass --overwrite.',
-    },
-  );
+  return new DurnUserError('OUTPUT_EXISTS', `Expected a free output path for ${path} but it already exists`, {
+    file: path,
+    hint: 'Choose another output name or pass --overwrite.',
+  });
 }
 
 function wrapIo(err: unknown, path: string): unknown {
