@@ -1,23 +1,9 @@
-/**
- * What the dashboards need from a run or a watcher. These mirror `startRun` in
- * src/pipeline/run.ts (structurally, so the UI does not depend on the orchestrator's module).
- */
-import type { RunEventListener, RunSummary } from '../pipeline/events.ts';
+/** What the dashboards need from a run (`startRun`'s handle) or a watcher. Types only. */
+import type { RunEventListener } from '../pipeline/events.ts';
+import type { RunController, RunHandle } from '../pipeline/run/run.ts';
 import type { WatchStreamEvent } from './watch-events.ts';
 
-export interface RunController {
-  pause(): void;
-  resume(): void;
-  readonly paused: boolean;
-  cancelCurrent(): void;
-  /** Finish in-flight tiles, start nothing new, write no partial files. */
-  stop(): Promise<void>;
-}
-
-export interface RunHandle {
-  readonly controller: RunController;
-  readonly done: Promise<RunSummary>;
-}
+export type { RunController, RunHandle } from '../pipeline/run/run.ts';
 
 export type StartRun = (onEvent: RunEventListener) => RunHandle;
 
