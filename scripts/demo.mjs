@@ -33,7 +33,9 @@ for (const job of JOBS) {
   const files = job.files.map((f) => join(samples, f)).filter((f) => existsSync(f));
   if (files.length === 0) continue;
   const args = [durn, 'restore', ...files, '--task', job.task, '--out', out, '--overwrite', '--no-ui'];
-  console.log(`\n$ durn restore ${job.files.map((f) => `samples/${f}`).join(' ')} --task ${job.task} --out samples-restored/ --overwrite`);
+  console.log(
+    `\n$ durn restore ${job.files.map((f) => `samples/${f}`).join(' ')} --task ${job.task} --out samples-restored/ --overwrite`,
+  );
   const r = spawnSync(process.execPath, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   process.stdout.write(r.stdout);
   if (r.status === 0) restored.push(job.task);
@@ -48,6 +50,9 @@ for (const job of JOBS) {
 
 console.log('\n──────── demo summary');
 if (restored.length) console.log(`restored with trained weights: ${restored.join(', ')} → ${out}`);
-if (missing.length) console.log(`no trained weights yet for: ${missing.join(', ')} (train them with \`durn train <task> --data <photos>\`, or import the authors' checkpoints with \`durn models import\`)`);
+if (missing.length)
+  console.log(
+    `no trained weights yet for: ${missing.join(', ')} (train them with \`durn train <task> --data <photos>\`, or import the authors' checkpoints with \`durn models import\`)`,
+  );
 if (failed.length) console.log(`failed: ${failed.join(', ')}`);
 process.exit(failed.length ? 1 : 0);

@@ -8,7 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import { link, open, readdir, rename, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
-import { DurnUserError, expected } from '../../errors.ts';
+import { DurnUserError } from '../../errors.ts';
 
 const TEMP_MARK = '.durn-tmp-';
 const TEMP_RE = /^\..+\.durn-tmp-[0-9a-f]{12}(\.[A-Za-z0-9]{1,8})?$/;

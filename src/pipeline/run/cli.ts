@@ -160,10 +160,9 @@ export function registerRestoreCommand(program: Command): void {
         flags.ui !== false && !flags.json && process.stdout.isTTY
           ? await import('../../tui/render.tsx')
           : null;
-      const useUi = ui !== null && ui.shouldUseTui({ json: false, stdout: process.stdout });
       try {
         // The dashboard prints the same summary as the plain output once it closes.
-        const summary = useUi
+        const summary = ui?.shouldUseTui({ json: false, stdout: process.stdout })
           ? await ui.renderRunDashboard((onEvent) => startRun(options, onEvent))
           : await runPlain(options, flags.json === true);
         process.exitCode = summary.failed > 0 ? 1 : 0;

@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { loadWeights } from '../../../src/models/weights/safetensors.ts';
 import { describeShared, FIXTURES, PROJECT_ROOT } from '../../helpers/shared.ts';
-import { listDir, makeZip, OS_SYSTEM_PICKLE, makeTempDirs } from './helpers.ts';
+import { listDir, makeTempDirs, makeZip, OS_SYSTEM_PICKLE } from './helpers.ts';
 
 const run = async (...args: string[]) => {
   try {

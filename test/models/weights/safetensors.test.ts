@@ -11,7 +11,7 @@ import {
   saveWeights,
 } from '../../../src/models/weights/safetensors.ts';
 import type { StateDict, Weights } from '../../../src/models/weights/types.ts';
-import { listDir, sameTensor, makeTempDirs } from './helpers.ts';
+import { listDir, makeTempDirs, sameTensor } from './helpers.ts';
 
 /** Deterministic pseudo-random weights with every parameter of `arch`. */
 function syntheticWeights(arch: NetworkId, seed = 1, extra: Record<string, number[]> = {}): Weights {

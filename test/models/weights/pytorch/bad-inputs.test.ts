@@ -12,7 +12,7 @@ import {
 } from '../../../../src/models/weights/pytorch/import.ts';
 import { loadTorchObject } from '../../../../src/models/weights/pytorch/read.ts';
 import { describeShared, FIXTURES } from '../../../helpers/shared.ts';
-import { listDir, makeLegacy, makeZip, OS_SYSTEM_PICKLE, pk, makeTempDirs } from '../helpers.ts';
+import { listDir, makeLegacy, makeTempDirs, makeZip, OS_SYSTEM_PICKLE, pk } from '../helpers.ts';
 
 const tmp = makeTempDirs();
 

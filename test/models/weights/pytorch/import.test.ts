@@ -10,7 +10,7 @@ import {
 } from '../../../../src/models/weights/pytorch/import.ts';
 import { loadWeights } from '../../../../src/models/weights/safetensors.ts';
 import { describeShared, FIXTURES } from '../../../helpers/shared.ts';
-import { listDir, sameTensor, makeTempDirs } from '../helpers.ts';
+import { listDir, makeTempDirs, sameTensor } from '../helpers.ts';
 
 const FIXTURE_ARCH: [string, NetworkId][] = [
   ['durn_p', 'durn-p'],
