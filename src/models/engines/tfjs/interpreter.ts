@@ -46,22 +46,59 @@ function batchNorm(x: T4, n: BatchNormNode, p: ParamLookup, o: RunOptions): T4 {
     const variance = p(`${n.prefix}.running_var`) as tf.Tensor1D;
     return tf.batchNorm(x, mean, variance, bias, weight, n.eps);
   }
-  const { mean, variance } = tf.moments(x, [0, 1, 2]);
   const count = x.shape[0] * x.shape[1] * x.shape[2];
   if (count < 2) {
     throw new DurnBugError(`BatchNorm ${n.prefix} in train mode over ${count} value per channel`);
   }
-  if (o.onBatchNorm) {
-    o.onBatchNorm({
-      prefix: n.prefix,
-      momentum: n.momentum,
-      mean: tf.keep(mean as tf.Tensor1D),
-      unbiasedVariance: tf.keep(tf.mul(variance, count / (count - 1)) as tf.Tensor1D),
-    });
-  }
-  // Normalise with the biased variance, as PyTorch does in training.
-  const normed = tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, n.eps)));
-  return tf.add(tf.mul(normed, weight), bias);
+  return batchNormTrain(x, weight, bias, n, count, o);
+}
+
+/**
+ * Train-mode BatchNorm as one differentiable op. Left to autodiff, the moments, broadcasts and
+ * their reductions unroll into ~40 small kernels a layer (each NHWC reduction a transpose and a
+ * sum on wasm); the closed form needs two reductions and four elementwise ops:
+ * dβ = Σdy, dγ = Σdy·x̂, dx = γ/σ · (dy − dβ/m − x̂·dγ/m), m values per channel.
+ * The forward ops are those of the unfused layer, so outputs are unchanged.
+ */
+function batchNormTrain(
+  x: T4,
+  weight: tf.Tensor1D,
+  bias: tf.Tensor1D,
+  n: BatchNormNode,
+  count: number,
+  o: RunOptions,
+): T4 {
+  const fn = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [input, gamma, beta] = args as [T4, tf.Tensor1D, tf.Tensor1D];
+    const save = args[3] as tf.GradSaveFunc;
+    const { mean, variance } = tf.moments(input, [0, 1, 2]);
+    if (o.onBatchNorm) {
+      o.onBatchNorm({
+        prefix: n.prefix,
+        momentum: n.momentum,
+        mean: tf.keep(mean as tf.Tensor1D),
+        unbiasedVariance: tf.keep(tf.mul(variance, count / (count - 1)) as tf.Tensor1D),
+      });
+    }
+    // Normalise with the biased variance, as PyTorch does in training.
+    const invStd = tf.rsqrt(tf.add(variance, n.eps));
+    const normed = tf.mul(tf.sub(input, mean), invStd) as T4;
+    save([normed, invStd, gamma]);
+    return {
+      value: tf.add(tf.mul(normed, gamma), beta) as T4,
+      gradFunc: (dy: T4, saved: tf.Tensor[]) => {
+        const [xhat, rstd, g] = saved as [T4, tf.Tensor1D, tf.Tensor1D];
+        const dBeta = tf.sum(dy, [0, 1, 2]);
+        const dGamma = tf.sum(tf.mul(dy, xhat), [0, 1, 2]);
+        const scale = tf.mul(g, rstd); // γ/σ
+        const shift = tf.mul(scale, tf.div(dBeta, count)); // γ/σ · mean(dy)
+        const slope = tf.mul(scale, tf.div(dGamma, count)); // γ/σ · mean(dy·x̂)
+        const dx = tf.sub(tf.sub(tf.mul(dy, scale), tf.mul(xhat, slope)), shift);
+        return [dx, dGamma, dBeta];
+      },
+    };
+  });
+  return fn(x, weight, bias) as T4;
 }
 
 function instanceNorm(x: T4, n: InstanceNormNode, p: ParamLookup): T4 {
