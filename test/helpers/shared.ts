@@ -21,6 +21,7 @@ export function describeShared(name: string, fn: () => void): void {
   if (hasShared) {
     describe(name, fn);
   } else {
+    // Skipped on purpose, reason in the title: a fresh clone has no ../shared and must still pass.
     describe.skip(`${name} [skipped: ../shared not found at ${SHARED}; set DURN_SHARED to its path]`, fn);
   }
 }
