@@ -1,26 +1,12 @@
 /** `durn restore`: the batch command. Parses flags, picks the output style, maps outcomes to an exit code. */
-import { type Command, InvalidArgumentError, Option } from 'commander';
+import { type Command, Option } from 'commander';
 import { DurnUserError } from '../../errors.ts';
-import { isTaskId } from '../../plugins/registry.ts';
-import { parseWeightsArgument } from '../../plugins/weights-path.ts';
+import { collectWeights, wholeNumber as int } from '../cli-flags.ts';
 import type { RunEvent, RunSummary } from '../events.ts';
 import { closeMetadata } from '../metadata/exiftool.ts';
 import { OUTPUT_FORMAT_NAMES, type RestoreOptions } from './options.ts';
 import { eventLine } from './report.ts';
 import { type RunHandle, startRun } from './run.ts';
-
-const int = (name: string) => (v: string) => {
-  const n = Number(v);
-  if (!Number.isInteger(n))
-    throw new InvalidArgumentError(`Expected an integer for ${name} but received "${v}"`);
-  return n;
-};
-
-/** `--weights FILE` (any task) or `--weights TASK=FILE`, repeatable. */
-function collectWeights(v: string, prev: Record<string, string> = {}): Record<string, string> {
-  const parsed = parseWeightsArgument(v, isTaskId);
-  return { ...prev, ['task' in parsed ? parsed.task : '*']: parsed.file };
-}
 
 interface Flags {
   task?: string;

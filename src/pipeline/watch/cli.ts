@@ -3,29 +3,15 @@
  * ledger knows) and `--forget <file> --out <dir>` (restore a file again). Ctrl-C or SIGTERM stops
  * cleanly: nothing partial is left, work in flight is redone on the next start, exit status 0.
  */
-import { type Command, InvalidArgumentError, Option } from 'commander';
+import { type Command, Option } from 'commander';
 import { DurnUserError, expected } from '../../errors.ts';
-import { isTaskId } from '../../plugins/registry.ts';
-import { parseWeightsArgument } from '../../plugins/weights-path.ts';
 import type { StartWatch } from '../../tui/types.ts';
+import { collectWeights, wholeNumber as int } from '../cli-flags.ts';
 import type { RunEvent, WatchEvent, WatchListener } from '../events.ts';
 import { closeMetadata } from '../metadata/exiftool.ts';
 import { eventLine } from '../run/report.ts';
 import { type WatchFolderOptions, type WatchHandle, watchFolder } from './index.ts';
 import { forgetFile, printStatus, watchStatus } from './status.ts';
-
-const int = (name: string) => (v: string) => {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 0) {
-    throw new InvalidArgumentError(`Expected a whole number for ${name} but received "${v}"`);
-  }
-  return n;
-};
-
-function collectWeights(v: string, prev: Record<string, string> = {}): Record<string, string> {
-  const parsed = parseWeightsArgument(v, isTaskId);
-  return { ...prev, ['task' in parsed ? parsed.task : '*']: parsed.file };
-}
 
 interface Flags {
   out?: string;
