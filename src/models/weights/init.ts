@@ -7,8 +7,8 @@
 import type { NetworkDefinition } from '../graph/types.ts';
 import type { HostTensor, StateDict } from './types.ts';
 
-/** mulberry32: tiny, deterministic, good enough for initial weights. */
-function mulberry32(seed: number): () => number {
+/** mulberry32: tiny, deterministic, good enough for initial weights (and test data). */
+export function mulberry32(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

@@ -1,18 +1,10 @@
 /** Seeded random weights for any network graph, for tests that need no checkpoint. */
 import type { Graph } from '../../../../src/models/graph/types.ts';
+import { mulberry32 } from '../../../../src/models/weights/init.ts';
 import type { StateDict } from '../../../../src/models/weights/types.ts';
 
-/** Mulberry32: small, seeded, good enough for test weights. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The seeded generator initial weights use (mulberry32). */
+export const rng = mulberry32;
 
 /**
  * Weights scaled like a trained network (He-style fan-in scaling), with BatchNorm statistics and
