@@ -1,5 +1,5 @@
 /** The `durn` command line: a thin entry that parses arguments and hands over to the commands. */
-import { Command } from 'commander';
+import { Command, CommanderError } from 'commander';
 import { formatError, isUserError } from './errors.ts';
 import { registerModelCommands } from './models/cli.ts';
 import { registerTrainCommands } from './models/training/cli.ts';
@@ -13,7 +13,9 @@ export function buildProgram(): Command {
   const program = new Command('durn')
     .description('Restore damaged photos with Dual Residual Networks (DuRN, CVPR 2019).')
     .version(VERSION)
-    .showHelpAfterError();
+    .showHelpAfterError()
+    // Throw instead of exiting, so bad usage gets the documented status 2 (commander uses 1).
+    .exitOverride();
   registerRestoreCommand(program);
   registerWatchCommand(program);
   registerModelCommands(program);
@@ -28,6 +30,8 @@ export async function main(argv: string[]): Promise<number> {
     await buildProgram().parseAsync(withDefaultCommand(argv));
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (err) {
+    // Commander has already printed its message (or the help/version) by now.
+    if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2;
     console.error(`durn: ${formatError(err)}`);
     if (!isUserError(err) && err instanceof Error && err.stack) console.error(err.stack);
     return isUserError(err) ? 2 : 1;

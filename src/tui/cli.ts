@@ -21,8 +21,4 @@ export function registerTuiCommand(program: Command): void {
     });
 }
 
-/** `durn` alone in an interactive terminal means `durn tui`; elsewhere it prints the help as before. */
-export function withDefaultCommand(argv: readonly string[]): string[] {
-  const interactive = process.stdout.isTTY === true && process.stdin.isTTY === true;
-  return argv.length <= 2 && interactive ? [...argv, 'tui'] : [...argv];
-}
+export { withDefaultCommand } from './terminal.ts';

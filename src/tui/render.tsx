@@ -12,6 +12,9 @@ import { initialSetupState, type SetupResult, type SetupState, toRemembered } fr
 import type { WatchState } from './state/watch-state.ts';
 import { summaryText } from './summary.ts';
 import { colorEnabled, ThemeProvider } from './theme.tsx';
+
+export { shouldUseTui } from './terminal.ts';
+
 import type { StartRun, StartWatch } from './types.ts';
 import { WatchDashboard } from './watch/WatchDashboard.tsx';
 
@@ -21,29 +24,17 @@ export interface TerminalOptions {
   readonly env?: Readonly<Record<string, string | undefined>>;
 }
 
-/**
- * Whether to draw the UI: only on a terminal, never for --json, CI, or TERM=dumb. Everything else
- * (pipes, logs) gets the plain or JSON output and no ink at all.
- */
-export function shouldUseTui(o: {
-  json?: boolean;
-  stdout: { isTTY?: boolean };
-  env?: Readonly<Record<string, string | undefined>>;
-}): boolean {
-  const env = o.env ?? process.env;
-  if (o.json || o.stdout.isTTY !== true) return false;
-  if (env.TERM === 'dumb') return false;
-  return !env.CI || env.CI === 'false' || env.CI === '0';
-}
-
 function theme(t: TerminalOptions) {
   return { color: colorEnabled(t.env ?? process.env) };
 }
 
 function mountOptions(t: TerminalOptions) {
   // Ctrl+C is a key of ours: it stops the run cleanly rather than killing it mid-write.
+  // Callers have already decided to draw (a terminal was found, or `durn tui` was asked for), so
+  // ink must not fall back to its CI mode, which prints only the last frame.
   return {
     exitOnCtrlC: false,
+    interactive: true,
     ...(t.stdout ? { stdout: t.stdout } : {}),
     ...(t.stdin ? { stdin: t.stdin } : {}),
   };

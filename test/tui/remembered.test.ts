@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { shouldUseTui } from '../../src/tui/render.tsx';
 import { DEFAULTS, loadRemembered, rememberedPath, saveRemembered } from '../../src/tui/setup/remembered.ts';
+import { withDefaultCommand } from '../../src/tui/terminal.ts';
 
 let dir: string;
 beforeEach(async () => {
@@ -69,5 +70,20 @@ describe('shouldUseTui', () => {
     expect(shouldUseTui({ stdout: tty, env: { CI: 'true' } })).toBe(false);
     expect(shouldUseTui({ stdout: tty, env: { CI: 'false' } })).toBe(true);
     expect(shouldUseTui({ stdout: tty, env: { TERM: 'dumb' } })).toBe(false);
+  });
+});
+
+describe('withDefaultCommand', () => {
+  const tty = { isTTY: true };
+  const argv = ['node', 'durn'];
+  test('`durn` alone opens the UI on a terminal, and prints the help in pipes and CI', () => {
+    expect(withDefaultCommand(argv, { stdout: tty, stdin: tty, env: {} })).toEqual([...argv, 'tui']);
+    expect(withDefaultCommand(argv, { stdout: tty, stdin: {}, env: {} })).toEqual(argv);
+    expect(withDefaultCommand(argv, { stdout: {}, stdin: tty, env: {} })).toEqual(argv);
+    expect(withDefaultCommand(argv, { stdout: tty, stdin: tty, env: { CI: '1' } })).toEqual(argv);
+    expect(withDefaultCommand([...argv, 'presets'], { stdout: tty, stdin: tty, env: {} })).toEqual([
+      ...argv,
+      'presets',
+    ]);
   });
 });

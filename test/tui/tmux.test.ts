@@ -79,7 +79,8 @@ describe.skipIf(!HAS_TMUX)('durn tui in a real terminal (tmux)', () => {
   });
 
   test('set-up from folder to review, then start: the run reports its outcome and the summary is printed', async () => {
-    const env = `DURN_CONFIG_DIR=${config} DURN_MODELS_DIR=${join(config, 'models')}`;
+    // CI=true as CI machines set it: an explicit `durn tui` on a terminal is drawn all the same.
+    const env = `CI=true DURN_CONFIG_DIR=${config} DURN_MODELS_DIR=${join(config, 'models')}`;
     const s = start(`cd ${photos} && ${env} node ${join(ROOT, 'bin/durn.js')} tui`);
     await waitFor(s, /Use this folder \(3 images\)/);
     // Subfolders are counted one after another; wait for Holiday's count too.
@@ -143,7 +144,12 @@ describe.skipIf(!HAS_TMUX)('durn tui in a real terminal (tmux)', () => {
     const own = join(config, 'remembered');
     await mkdir(own);
     await writeFile(join(own, 'tui.json'), JSON.stringify({ version: 1, folder: join(photos, 'Holiday') }));
-    const s = start(`cd ${photos} && NO_COLOR=1 DURN_CONFIG_DIR=${own} node ${join(ROOT, 'bin/durn.js')}`);
+    const durn = `node ${join(ROOT, 'bin/durn.js')}`;
+    // Under CI, `durn` alone prints the help even on a terminal; elsewhere it opens the set-up.
+    const ci = start(`cd ${photos} && CI=1 DURN_CONFIG_DIR=${own} ${durn}`);
+    await waitFor(ci, /EXIT=\d/);
+    expect(tmux('capture-pane', '-p', '-S', '-200', '-t', ci)).toMatch(/Usage: durn[\s\S]*EXIT=2/);
+    const s = start(`cd ${photos} && unset CI; NO_COLOR=1 DURN_CONFIG_DIR=${own} ${durn}`);
     await waitFor(s, /Choose the photos/);
     // Browsing resumes in the remembered folder. Waiting for its listing also makes the frame
     // complete before it is checked for escapes.

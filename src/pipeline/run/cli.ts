@@ -1,6 +1,7 @@
 /** `durn restore`: the batch command. Parses flags, picks the output style, maps outcomes to an exit code. */
 import { type Command, Option } from 'commander';
 import { DurnUserError } from '../../errors.ts';
+import { shouldUseTui } from '../../tui/terminal.ts';
 import { collectWeights, wholeNumber as int } from '../cli-flags.ts';
 import type { RunEvent, RunSummary } from '../events.ts';
 import { closeMetadata } from '../metadata/exiftool.ts';
@@ -143,12 +144,13 @@ export function registerRestoreCommand(program: Command): void {
       const options = toRestoreOptions(inputs, flags);
       // The UI (ink, .tsx) loads only when drawn: plain and JSON runs stay light, and sources run under Node.
       const ui =
-        flags.ui !== false && !flags.json && process.stdout.isTTY
+        flags.ui !== false &&
+        shouldUseTui({ json: flags.json === true, stdout: process.stdout, stdin: process.stdin })
           ? await import('../../tui/render.tsx')
           : null;
       try {
         // The dashboard prints the same summary as the plain output once it closes.
-        const summary = ui?.shouldUseTui({ json: false, stdout: process.stdout })
+        const summary = ui
           ? await ui.renderRunDashboard((onEvent) => startRun(options, onEvent))
           : await runPlain(options, flags.json === true);
         process.exitCode = summary.failed > 0 ? 1 : 0;

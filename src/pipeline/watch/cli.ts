@@ -5,6 +5,7 @@
  */
 import { type Command, Option } from 'commander';
 import { DurnUserError, expected } from '../../errors.ts';
+import { shouldUseTui } from '../../tui/terminal.ts';
 import type { StartWatch } from '../../tui/types.ts';
 import { collectWeights, wholeNumber as int } from '../cli-flags.ts';
 import type { RunEvent, WatchEvent, WatchListener } from '../events.ts';
@@ -158,14 +159,6 @@ async function watchDashboard(options: WatchFolderOptions): Promise<void> {
   if (fatal) throw fatal;
 }
 
-/** Same rule as the UI's shouldUseTui (kept here so plain runs never load the UI's modules). */
-function dashboardWanted(json: boolean): boolean {
-  const env = process.env;
-  if (json || process.stdout.isTTY !== true || process.stdin.isTTY !== true || env.TERM === 'dumb')
-    return false;
-  return !env.CI || env.CI === 'false' || env.CI === '0';
-}
-
 export function registerWatchCommand(program: Command): void {
   program
     .command('watch')
@@ -230,7 +223,10 @@ export function registerWatchCommand(program: Command): void {
       }
       const options = toWatchOptions(input, flags);
       try {
-        if (flags.ui !== false && dashboardWanted(flags.json === true)) {
+        if (
+          flags.ui !== false &&
+          shouldUseTui({ json: flags.json === true, stdout: process.stdout, stdin: process.stdin })
+        ) {
           await watchDashboard(options);
         } else {
           await watchPlain(options, flags.json === true);
