@@ -63,7 +63,8 @@ async function startWeights(
   seed: number,
 ): Promise<{ sd: StateDict; source: string }> {
   const def = getNetwork(network);
-  if (o.from === 'scratch') return { sd: initialWeights(def, seed), source: 'scratch' };
+  // Identity start: see initialWeights. The run begins at the degraded input's quality.
+  if (o.from === 'scratch') return { sd: initialWeights(def, seed, { identity: true }), source: 'scratch' };
   let path: string;
   if (o.from === 'default') {
     try {

@@ -3,7 +3,13 @@
  * conv/linear weights and biases uniform in ±1/sqrt(fan_in) (kaiming_uniform with a = √5),
  * BatchNorm weight 1, bias 0, running mean 0, var 1; instance norm scale 1, shift 0.
  * Used to train from scratch, and by tests that need a real network without trained weights.
+ *
+ * `identity: true` zeroes the last convolution (the one before the final tanh). Every DuRN ends in
+ * `input ± tanh(conv(...))`, so the untrained network is then exactly the identity: training starts
+ * from the degraded input's quality instead of well below it, and a short run cannot make photos
+ * worse than doing nothing (the zero-init-residual trick of Fixup / ESRGAN).
  */
+import { DurnBugError } from '../../errors.ts';
 import type { NetworkDefinition } from '../graph/types.ts';
 import type { HostTensor, StateDict } from './types.ts';
 
@@ -19,7 +25,20 @@ export function mulberry32(seed: number): () => number {
   };
 }
 
-export function initialWeights(def: NetworkDefinition, seed = 0): StateDict {
+/** The convolution whose output goes through the network's final tanh. */
+export function outputConv(def: NetworkDefinition): { weight: string; bias: string | null } {
+  const nodes = def.graph.nodes;
+  const tanh = nodes.findLast((n) => n.op === 'tanh');
+  const conv = tanh && 'x' in tanh ? nodes.find((n) => n.id === tanh.x) : undefined;
+  if (conv?.op !== 'conv2d') throw new DurnBugError(`${def.id}: no convolution feeds a final tanh`);
+  return { weight: conv.weight, bias: conv.bias };
+}
+
+export function initialWeights(
+  def: NetworkDefinition,
+  seed = 0,
+  options: { identity?: boolean } = {},
+): StateDict {
   const rand = mulberry32(seed);
   const out: StateDict = new Map();
   // fan_in of each weight, to scale its bias the way PyTorch does.
@@ -48,6 +67,13 @@ export function initialWeights(def: NetworkDefinition, seed = 0): StateDict {
       t = { shape: p.shape, dtype: 'float32', data };
     }
     out.set(p.name, t);
+  }
+  if (options.identity) {
+    const last = outputConv(def);
+    for (const name of [last.weight, last.bias]) {
+      const t = name === null ? undefined : out.get(name);
+      if (t?.data instanceof Float32Array) t.data.fill(0);
+    }
   }
   return out;
 }
