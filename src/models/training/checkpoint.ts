@@ -41,8 +41,25 @@ export interface CheckpointState {
   /** Parameter names and sizes, to refuse a checkpoint of another network layout. */
   readonly layout: { trainable: string[]; buffers: string[] };
   readonly startWeights: string;
+  /** The provenance stored in the start weights file, if any: the lineage of a fine-tuned model. */
+  readonly startProvenance?: Record<string, unknown> | null;
+  /** One record per process that trained this run (runs resume across machines and sessions). */
+  readonly sessions?: TrainingSession[];
   /** The run's --out, so a resume writes where the run would have. */
   readonly out?: string;
+}
+
+/** Where and how long one process trained a run: provenance must name every machine involved. */
+export interface TrainingSession {
+  readonly fromStep: number;
+  readonly toStep: number;
+  readonly wallSeconds: number;
+  readonly cpu: string;
+  readonly cores: number;
+  readonly workers: number;
+  readonly backend: string;
+  /** ISO date the session started. */
+  readonly started: string;
 }
 
 export interface CheckpointArrays {

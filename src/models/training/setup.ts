@@ -27,6 +27,8 @@ export interface RunSetup {
   readonly startWeights: StateDict;
   /** Where the start weights came from: 'scratch', or a file path. */
   readonly startSource: string;
+  /** The start file's own provenance (its lineage), or null. */
+  readonly startProvenance: Record<string, unknown> | null;
   readonly resumed: Checkpoint | null;
   readonly out: string;
   readonly checkpointPath: string;
@@ -61,10 +63,12 @@ async function startWeights(
   o: ParsedTrainOptions,
   network: NetworkId,
   seed: number,
-): Promise<{ sd: StateDict; source: string }> {
+): Promise<{ sd: StateDict; source: string; provenance: Record<string, unknown> | null }> {
   const def = getNetwork(network);
   // Identity start: see initialWeights. The run begins at the degraded input's quality.
-  if (o.from === 'scratch') return { sd: initialWeights(def, seed, { identity: true }), source: 'scratch' };
+  if (o.from === 'scratch') {
+    return { sd: initialWeights(def, seed, { identity: true }), source: 'scratch', provenance: null };
+  }
   let path: string;
   if (o.from === 'default') {
     try {
@@ -82,7 +86,8 @@ async function startWeights(
       throw err;
     }
   } else path = resolve(o.from);
-  return { sd: (await loadWeights(path, network)).tensors, source: path };
+  const loaded = await loadWeights(path, network);
+  return { sd: loaded.tensors, source: path, provenance: loaded.metadata.provenance ?? null };
 }
 
 function degradationOptions(o: ParsedTrainOptions, degradation: string): Record<string, unknown> {
@@ -99,7 +104,7 @@ function degradationOptions(o: ParsedTrainOptions, degradation: string): Record<
 export async function prepareRun(raw: TrainOptions, o: ParsedTrainOptions): Promise<RunSetup> {
   let config: TrainConfig;
   let resumed: Checkpoint | null = null;
-  let weights: { sd: StateDict; source: string };
+  let weights: { sd: StateDict; source: string; provenance: Record<string, unknown> | null };
   if (o.resume) {
     resumed = await loadCheckpoint(resolve(o.resume));
     const c = resumed.state.config;
@@ -120,7 +125,11 @@ export async function prepareRun(raw: TrainOptions, o: ParsedTrainOptions): Prom
       checkpointEvery: raw.checkpointEvery ?? c.checkpointEvery,
       workers: raw.workers ?? c.workers,
     };
-    weights = { sd: initialWeights(getNetwork(c.network), 0), source: resumed.state.startWeights };
+    weights = {
+      sd: initialWeights(getNetwork(c.network), 0),
+      source: resumed.state.startWeights,
+      provenance: resumed.state.startProvenance ?? null,
+    };
   } else {
     if (o.data === undefined) {
       throw new DurnUserError('INVALID_OPTION', 'Training needs --data <folder of photos>', {
@@ -180,6 +189,7 @@ export async function prepareRun(raw: TrainOptions, o: ParsedTrainOptions): Prom
     spec,
     startWeights: weights.sd,
     startSource: weights.source,
+    startProvenance: weights.provenance,
     resumed,
     out,
     checkpointPath,

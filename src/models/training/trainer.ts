@@ -14,6 +14,7 @@ import {
   type CheckpointState,
   checkLayout,
   saveCheckpoint,
+  type TrainingSession,
   type ValidationRecord,
 } from './checkpoint.ts';
 import { parseTrainOptions, type TrainConfig, type TrainOptions } from './config.ts';
@@ -119,10 +120,12 @@ export async function train(options: TrainOptions, hooks: TrainHooks = {}): Prom
           buffers: layout.buffers.map((e) => e.name),
         },
         startWeights: setup.startSource,
+        startProvenance: setup.startProvenance,
         out: setup.out,
       };
     }
-    if (state.step >= config.steps) {
+    // `--resume <ckpt> --steps <steps done>` ends a stopped run here: it writes the weights and exits.
+    if (state.step > config.steps) {
       throw new DurnUserError(
         'INVALID_OPTION',
         `The checkpoint has already run ${state.step} of ${config.steps} steps`,
@@ -159,12 +162,29 @@ export async function train(options: TrainOptions, hooks: TrainHooks = {}): Prom
     };
     const sessionStart = performance.now();
     const wallBase = state.wallSeconds;
+    const earlier = state.sessions ?? [];
+    const here = { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length };
+    const sessionFrom = state.step;
+    const startedAt = new Date().toISOString();
+    const sessions = (): TrainingSession[] => [
+      ...earlier,
+      {
+        fromStep: sessionFrom,
+        toStep: state.step,
+        wallSeconds: Math.round((performance.now() - sessionStart) / 1000),
+        ...here,
+        workers: pool.count,
+        backend: `tfjs ${backend}`,
+        started: startedAt,
+      },
+    ];
     let trainMs = 0;
     let trainedSteps = 0;
 
     const snapshot = (): Checkpoint => ({
       state: {
         ...state,
+        sessions: sessions(),
         config,
         adamT: adam.t,
         wallSeconds: wallBase + (performance.now() - sessionStart) / 1000,
@@ -248,7 +268,12 @@ export async function train(options: TrainOptions, hooks: TrainHooks = {}): Prom
           formatVersion: 1,
           arch: config.network,
           task: config.task,
-          provenance: provenance(config, setup.startSource, state.step, wallSeconds, backend, pool.count),
+          provenance: {
+            ...provenance(config, setup.startSource, state.step, wallSeconds, backend, pool.count),
+            // Every process that trained this run, and what the start weights were made from.
+            sessions: sessions(),
+            ...(setup.startProvenance ? { fromProvenance: setup.startProvenance } : {}),
+          },
           metrics: state.best
             ? {
                 [`validation-${metricTask}`]: {
@@ -276,7 +301,7 @@ export async function train(options: TrainOptions, hooks: TrainHooks = {}): Prom
       validations: state.validations,
       best: state.best,
       wallSeconds,
-      patchesPerSecond: (trainedSteps * config.batch) / (trainMs / 1000),
+      patchesPerSecond: trainMs > 0 ? (trainedSteps * config.batch) / (trainMs / 1000) : 0,
       backend,
     };
   } finally {

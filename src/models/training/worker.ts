@@ -96,10 +96,26 @@ async function main(): Promise<void> {
       };
       prefetched.ms = performance.now() - t1;
     } catch (err) {
-      port.postMessage(errorMessage(err));
+      port.postMessage(errorMessage(outOfMemory(err) ?? err));
     }
   });
   port.postMessage({ type: 'ready', backend } satisfies FromWorker);
+}
+
+/**
+ * The wasm backend's heap is bounded (a few GB) and fails with "memory access out of bounds" when
+ * one worker's slice of the batch does not fit: a usage limit, not a bug, so say what to change.
+ */
+function outOfMemory(err: unknown): DurnUserError | null {
+  const message = (err as Error)?.message ?? '';
+  if (!/memory access out of bounds|Array buffer allocation failed|out of memory/i.test(message)) return null;
+  const n = init.end - init.start;
+  const side = init.spec.patch + 2 * init.spec.margin;
+  return new DurnUserError(
+    'INVALID_OPTION',
+    `A training worker ran out of wasm memory with ${n} patches of ${side}×${side} px (${message})`,
+    { hint: 'Lower --batch or --patch, or raise --workers: each worker holds batch ÷ workers patches.' },
+  );
 }
 
 function errorMessage(err: unknown): FromWorker {

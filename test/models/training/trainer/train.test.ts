@@ -109,6 +109,11 @@ describe('train (DuRN-P, σ 50, 2 workers)', () => {
     await expect(interrupted).rejects.toSatisfy((e) => e instanceof DurnUserError && e.code === 'ABORTED');
     const ckpt = join(dir, 'resumed.ckpt.safetensors');
     expect((await loadCheckpoint(ckpt)).state.step).toBe(8);
+    // `--steps <steps done>` ends the stopped run: its weights are written as they are.
+    const ended = await train({ ...options, out: join(dir, 'ended.safetensors'), resume: ckpt, steps: 8 });
+    expect(ended.step).toBe(8);
+    const endedMeta = (await loadWeights(ended.weightsPath)).metadata.provenance as Record<string, unknown>;
+    expect(endedMeta.steps).toBe(8);
     const resumed = await train({ ...options, out, resume: ckpt });
     expect(resumed.losses).toHaveLength(STEPS);
     for (let i = 0; i < STEPS; i++) expect(Math.abs(resumed.losses[i]! - full.losses[i]!)).toBeLessThan(1e-6);
@@ -117,6 +122,12 @@ describe('train (DuRN-P, σ 50, 2 workers)', () => {
     const a = await loadWeights(full.weightsPath);
     const b = await loadWeights(out);
     for (const [k, t] of a.tensors) expect(b.tensors.get(k)?.data).toEqual(t.data);
+    // Provenance names every process that trained the run.
+    const sessions = (b.metadata.provenance as { sessions: { fromStep: number; toStep: number }[] }).sessions;
+    expect(sessions.map((x) => [x.fromStep, x.toStep])).toEqual([
+      [0, 8],
+      [8, STEPS],
+    ]);
   }, 600_000);
 
   it('evaluates the trained weights on whole images and installs them', async () => {
