@@ -74,8 +74,13 @@ export function packageRoot(): string {
   }
 }
 
-/** Weights shipped with (or trained into) the project: `<package>/weights`. */
-export function bundledWeightsDir(): string {
+/**
+ * Weights shipped with the project: `<package>/weights`, or `$DURN_WEIGHTS_DIR` (packagers who ship
+ * weights apart from the code; tests that need a durn without weights point it at an empty folder).
+ */
+export function bundledWeightsDir(c: ConfigContext = {}): string {
+  const { env, cwd } = ctx(c);
+  if (env.DURN_WEIGHTS_DIR) return resolve(cwd, env.DURN_WEIGHTS_DIR);
   return join(packageRoot(), 'weights');
 }
 

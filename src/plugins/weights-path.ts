@@ -3,7 +3,7 @@
  *   1. an explicit file: `--weights FILE` (this run's task) or `--weights TASK=FILE`;
  *   2. the user models folder (`$DURN_MODELS_DIR`, else `$XDG_DATA_HOME/durn/models`, else
  *      `~/.local/share/durn/models`);
- *   3. the project's own `weights/` folder.
+ *   3. the project's own `weights/` folder (or `$DURN_WEIGHTS_DIR`).
  * Only paths are resolved here; reading the safetensors file is src/models/weights' job.
  */
 import { statSync } from 'node:fs';
@@ -67,7 +67,7 @@ export function defaultWeightsFile(plugin: TaskPlugin, network: NetworkId): stri
 export function weightsSearchDirs(c: ResolveContext = {}): { dir: string; source: 'user' | 'bundled' }[] {
   return [
     { dir: userModelsDir(c), source: 'user' },
-    { dir: c.bundledDir ?? bundledWeightsDir(), source: 'bundled' },
+    { dir: c.bundledDir ?? bundledWeightsDir(c), source: 'bundled' },
   ];
 }
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DurnUserError } from '../../src/errors.ts';
-import { userModelsDir } from '../../src/pipeline/config.ts';
+import { bundledWeightsDir, packageRoot, userModelsDir } from '../../src/pipeline/config.ts';
 import { getPlugin, isTaskId } from '../../src/plugins/registry.ts';
 import { parseWeightsArgument, resolveWeights, weightsStatus } from '../../src/plugins/weights-path.ts';
 
@@ -23,6 +23,18 @@ beforeEach(() => {
 afterEach(() => rmSync(root, { recursive: true, force: true }));
 
 const denoise = getPlugin('denoise');
+
+describe('bundledWeightsDir', () => {
+  it("is the package's weights/ folder unless $DURN_WEIGHTS_DIR names another", () => {
+    expect(bundledWeightsDir({ env: {} })).toBe(join(packageRoot(), 'weights'));
+    expect(bundledWeightsDir({ env: { DURN_WEIGHTS_DIR: 'w' }, cwd: root })).toBe(join(root, 'w'));
+    const { bundledDir: _, ...viaEnv } = ctx;
+    writeFileSync(join(bundled, 'denoise-gray.durn-p.safetensors'), 'x');
+    expect(
+      resolveWeights(denoise, 'durn-p', {}, { ...viaEnv, env: { ...ctx.env, DURN_WEIGHTS_DIR: bundled } }),
+    ).toEqual({ path: join(bundled, 'denoise-gray.durn-p.safetensors'), source: 'bundled' });
+  });
+});
 
 describe('resolveWeights', () => {
   it('prefers an explicit file, then the user folder, then the bundled one', () => {

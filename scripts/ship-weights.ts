@@ -1,0 +1,89 @@
+#!/usr/bin/env node
+/**
+ * Ships trained weights as the plugins' defaults: `node scripts/ship-weights.ts <trained>...`
+ * writes each file as float16 into the project's `weights/` folder under the name its plugin looks
+ * for, keeping the trainer's provenance (data, degradation, steps, sessions, hardware) and adding
+ * how it was shipped. With `--metrics docs/quality/eval.json`, the test-split results of
+ * `npm run eval` for that network are stamped into the file's metrics (the tensors, and so the
+ * weights hash, stay the same).
+ *
+ * An existing shipped file is replaced only with --overwrite: the rule is to commit a network's
+ * weights only when they beat the committed ones (compare with `npm run eval` first).
+ */
+import { mkdir, readFile } from 'node:fs/promises';
+import { basename, join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { formatError } from '../src/errors.ts';
+import { weightsHash } from '../src/models/weights/hash.ts';
+import { loadWeights, saveWeights } from '../src/models/weights/safetensors.ts';
+import { bundledWeightsDir } from '../src/pipeline/config.ts';
+import { getPlugin } from '../src/plugins/registry.ts';
+import { defaultWeightsFile } from '../src/plugins/weights-path.ts';
+
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: {
+    metrics: { type: 'string' },
+    overwrite: { type: 'boolean', default: false },
+    'metrics-only': { type: 'boolean', default: false },
+  },
+});
+
+/** The eval.json entries for one weights file, matched by network and weights hash. */
+async function evalMetrics(path: string, network: string, hash: string): Promise<Record<string, unknown>> {
+  const report = JSON.parse(await readFile(path, 'utf8')) as {
+    results?: { network?: string; weightsHash?: string; [k: string]: unknown }[];
+  };
+  const mine = (report.results ?? []).filter((r) => r.network === network && r.weightsHash === hash);
+  if (mine.length === 0)
+    throw new Error(`${path} has no results for ${network} weights ${hash.slice(0, 12)}`);
+  return { 'bsds500-test': mine };
+}
+
+async function ship(file: string): Promise<void> {
+  const w = await loadWeights(resolve(file));
+  const { arch, task } = w.metadata;
+  if (!task) throw new Error(`${file} does not name its task; train it with durn train`);
+  const target = join(bundledWeightsDir(), defaultWeightsFile(getPlugin(task), arch));
+  const hash = weightsHash(w.tensors);
+  await mkdir(bundledWeightsDir(), { recursive: true });
+  const provenance = values['metrics-only']
+    ? w.metadata.provenance
+    : {
+        ...w.metadata.provenance,
+        shipped: { from: basename(file), dtype: 'float16', date: new Date().toISOString().slice(0, 10) },
+      };
+  const metrics = values.metrics
+    ? { ...w.metadata.metrics, ...(await evalMetrics(values.metrics, arch, hash)) }
+    : w.metadata.metrics;
+  await saveWeights(
+    target,
+    {
+      metadata: {
+        ...w.metadata,
+        ...(provenance ? { provenance } : {}),
+        ...(metrics ? { metrics } : {}),
+      },
+      tensors: w.tensors,
+    },
+    { dtype: 'float16', overwrite: values.overwrite || values['metrics-only'] },
+  );
+  console.log(`${file} → ${target} (${arch}, float16)`);
+}
+
+if (positionals.length === 0) {
+  console.error(
+    'usage: node scripts/ship-weights.ts <trained.safetensors>... [--overwrite] [--metrics eval.json [--metrics-only]]',
+  );
+  process.exit(2);
+}
+let failed = false;
+for (const file of positionals) {
+  try {
+    await ship(file);
+  } catch (err) {
+    console.error(`ship-weights: ${formatError(err)}`);
+    failed = true;
+  }
+}
+process.exitCode = failed ? 1 : 0;
