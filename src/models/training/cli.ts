@@ -93,16 +93,24 @@ export function registerTrainCommands(program: Command): void {
   program
     .command('eval')
     .description(
-      'PSNR/SSIM of the network against the degraded input and a classical baseline, on whole images.',
+      'PSNR/SSIM of the network against the degraded input and a classical baseline, on whole images, and of the network on the clean photos.',
     )
     .argument('<task>', 'task id')
     .requiredOption('--data <folder>', 'clean photos')
     .option('--pairs <folder>', 'real degraded photos with the same names (default: synthetic degradation)')
     .option('--weights <file>', 'weights file (default: the installed weights)')
     .option('--network <id>', 'network when the task has two')
-    .option('--sigma <levels>', 'Gaussian noise σ (0–255)', sigmas)
+    .option('--sigma <levels>', 'Gaussian noise σ (0–255), one pass per level (default: 30,50,70)', sigmas)
     .option('--limit <n>', 'evaluate the first n photos', int)
-    .addOption(new Option('--backend <name>', 'tfjs backend').choices(BACKENDS).default('wasm'))
+    .addOption(
+      new Option('--engine <name>', 'inference engine (auto: onnx when it loads)')
+        .choices(['auto', 'onnx', 'tfjs'])
+        .default('auto'),
+    )
+    .option('--threads <n>', 'ONNX threads (default: all cores)', int)
+    .addOption(
+      new Option('--backend <name>', 'tfjs backend (with --engine tfjs)').choices(BACKENDS).default('wasm'),
+    )
     .action(async (task: string, opts: Record<string, unknown>) => {
       const tty = process.stderr.isTTY === true;
       const r = await evaluateModel(

@@ -4,7 +4,8 @@
  * with `measure` in the paper's colour space for the task.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { ImageTensor } from '../engines/types.ts';
+import type { ImageTensor, InferenceSession } from '../engines/types.ts';
+import type { NetworkDefinition } from '../graph/types.ts';
 import { type BatchSpec, synthesize } from './data/batches.ts';
 import type { ImageSet, TrainingImages } from './data/images.ts';
 import { extractCrop, packNhwc, unpackNhwc } from './data/patches.ts';
@@ -125,4 +126,58 @@ export function restoreWhole(replica: Replica, image: ImageTensor, sizeMultiple:
   const data = out.dataSync() as Float32Array;
   out.dispose();
   return unpackNhwc(data, 0, c, h, w);
+}
+
+/** Index into [0, n) reflecting about the edges without repeating them (numpy/tf "reflect"), any distance. */
+function reflectIndex(i: number, n: number): number {
+  if (n === 1) return 0;
+  const period = 2 * (n - 1);
+  const k = ((i % period) + period) % period;
+  return k < n ? k : period - k;
+}
+
+/** Reflect-pads the bottom and right of a planar image to `height` × `width`. */
+export function padReflect(image: ImageTensor, height: number, width: number): ImageTensor {
+  const { channels: c, height: h, width: w } = image;
+  if (height === h && width === w) return image;
+  const out = new Float32Array(c * height * width);
+  for (let ch = 0; ch < c; ch++) {
+    const src = image.data.subarray(ch * h * w, (ch + 1) * h * w);
+    const dst = out.subarray(ch * height * width, (ch + 1) * height * width);
+    for (let y = 0; y < height; y++) {
+      const row = reflectIndex(y, h) * w;
+      for (let x = 0; x < width; x++) dst[y * width + x] = src[row + (x < w ? x : reflectIndex(x, w))]!;
+    }
+  }
+  return { channels: c, height, width, data: out };
+}
+
+/** The top-left `height` × `width` of a planar image. */
+export function cropTopLeft(image: ImageTensor, height: number, width: number): ImageTensor {
+  const { channels: c, height: h, width: w } = image;
+  if (height === h && width === w) return image;
+  const out = new Float32Array(c * height * width);
+  for (let ch = 0; ch < c; ch++) {
+    for (let y = 0; y < height; y++) {
+      const from = ch * h * w + y * w;
+      out.set(image.data.subarray(from, from + width), ch * height * width + y * width);
+    }
+  }
+  return { channels: c, height, width, data: out };
+}
+
+/**
+ * Runs an inference session on one whole image, as restoreWhole does with a replica: reflect pad
+ * (bottom and right) to the network's size multiple, and to its minimum side, then crop back.
+ */
+export async function restoreWithSession(
+  session: InferenceSession,
+  image: ImageTensor,
+  network: NetworkDefinition,
+): Promise<ImageTensor> {
+  const m = network.sizeMultiple;
+  const legal = (side: number) => Math.ceil(Math.max(side, network.minSide) / m) * m;
+  const padded = padReflect(image, legal(image.height), legal(image.width));
+  const out = await session.run(padded);
+  return cropTopLeft(out, image.height, image.width);
 }

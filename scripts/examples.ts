@@ -1,0 +1,223 @@
+/**
+ * `npm run examples` (`node scripts/examples.ts [options]`): side-by-side examples made by durn
+ * itself. For each evaluation of the quality protocol (src/models/training/eval-report.ts), one
+ * fixed BSDS500 test photo is degraded by durn's own synthetic degradation, with the seed
+ * `npm run eval` uses for that photo (grey denoising at σ 50), restored through the library API
+ * (`createRestorer`, the same pipeline as `durn restore`), and written as docs/examples/<id>.jpg:
+ * degraded | restored | clean, centre crops at 1:1, at most 1000 px wide, JPEG quality 85.
+ * A plugin without weights is skipped with a message.
+ *
+ * Exit status: 0 done, 1 an example failed, 2 bad usage or the photo is missing.
+ */
+import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { basename, dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import sharp from 'sharp';
+import { createRestorer } from '../src/api.ts';
+import { DurnUserError } from '../src/errors.ts';
+import type { ImageTensor } from '../src/models/engines/types.ts';
+import { getNetwork } from '../src/models/networks/index.ts';
+import { synthesize } from '../src/models/training/data/batches.ts';
+import { decodeImageSet } from '../src/models/training/data/images.ts';
+import { wholeImage } from '../src/models/training/data/patches.ts';
+import { type ProtocolEntry, selectProtocol } from '../src/models/training/eval-report.ts';
+import { VALIDATION_SEED } from '../src/models/training/evaluate.ts';
+import { createRng } from '../src/models/training/rng.ts';
+import { writeFileAtomic } from '../src/pipeline/fs/atomic.ts';
+import { getPlugin } from '../src/plugins/registry.ts';
+import { defaultWeightsFile, type ResolvedWeights, resolveWeights } from '../src/plugins/weights-path.ts';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const DEFAULT_PHOTO = resolve(ROOT, '../shared/data/bsds500/test/10081.jpg');
+const SIGMA = 50;
+const MAX_WIDTH = 1000;
+const GAP = 4;
+
+const USAGE = `Usage: npm run examples -- [options]   (node scripts/examples.ts [options])
+
+Writes <out>/<evaluation>.jpg: degraded | restored by durn | clean, for each plugin with weights.
+  --image <file>         the photo (default: ../shared/data/bsds500/test/10081.jpg)
+  --only <list>          comma-separated tasks, networks or evaluations (denoise, durn-u, denoise-rgb, …)
+  --out <dir>            output folder (default: docs/examples)
+  --weights-dir <dir>    take weights files (plugins' default names) from this folder only
+  -h, --help             this text`;
+
+function usageError(message: string): never {
+  process.stderr.write(`durn examples: ${message}\n\n${USAGE}\n`);
+  process.exit(2);
+}
+
+function parse() {
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({
+      options: {
+        image: { type: 'string' },
+        only: { type: 'string' },
+        out: { type: 'string' },
+        'weights-dir': { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (err) {
+    usageError((err as Error).message);
+  }
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    process.exit(0);
+  }
+  const str = (k: string) => values[k] as string | undefined;
+  return {
+    image: str('image') === undefined ? DEFAULT_PHOTO : resolve(str('image')!),
+    only: (str('only') ?? '').split(','),
+    out: resolve(str('out') ?? join(ROOT, 'docs/examples')),
+    weightsDir: str('weights-dir') === undefined ? undefined : resolve(str('weights-dir')!),
+  };
+}
+
+function findWeights(entry: ProtocolEntry, dir: string | undefined): ResolvedWeights {
+  const plugin = getPlugin(entry.task);
+  if (dir === undefined) return resolveWeights(plugin, entry.network);
+  return resolveWeights(plugin, entry.network, {
+    file: join(dir, defaultWeightsFile(plugin, entry.network)),
+  });
+}
+
+/** Interleaved 8-bit RGB (grey replicated) of a planar [0, 1] image. */
+function rgb8(img: ImageTensor): Buffer {
+  const n = img.height * img.width;
+  const out = Buffer.alloc(n * 3);
+  for (let p = 0; p < n; p++) {
+    for (let c = 0; c < 3; c++) {
+      const v = img.data[(img.channels === 1 ? 0 : c) * n + p]!;
+      out[p * 3 + c] = Math.round(Math.min(1, Math.max(0, v)) * 255);
+    }
+  }
+  return out;
+}
+
+/** The degraded input as durn reads a photo: an 8-bit PNG, grey when the network is grey. */
+async function encodePng(img: ImageTensor): Promise<Buffer> {
+  const rgb = rgb8(img);
+  const raw = { width: img.width, height: img.height, channels: 3 as const };
+  const s = sharp(rgb, { raw });
+  return (img.channels === 1 ? s.extractChannel(0).toColourspace('b-w') : s).png().toBuffer();
+}
+
+async function decodeRgb(buf: Buffer): Promise<Buffer> {
+  return sharp(buf).removeAlpha().toColourspace('srgb').raw().toBuffer();
+}
+
+/** degraded | restored | clean: centre crops at 1:1 side by side, JPEG quality 85. */
+async function sideBySide(panels: readonly Buffer[], width: number, height: number): Promise<Buffer> {
+  const pw = Math.min(width, Math.floor((MAX_WIDTH - 2 * GAP) / 3));
+  const left = (width - pw) >> 1;
+  const crops = await Promise.all(
+    panels.map((p) =>
+      sharp(p, { raw: { width, height, channels: 3 } })
+        .extract({ left, top: 0, width: pw, height })
+        .png()
+        .toBuffer(),
+    ),
+  );
+  return sharp({
+    create: { width: 3 * pw + 2 * GAP, height, channels: 3, background: { r: 255, g: 255, b: 255 } },
+  })
+    .composite(crops.map((input, i) => ({ input, left: i * (pw + GAP), top: 0 })))
+    .jpeg({ quality: 85 })
+    .toBuffer();
+}
+
+async function example(entry: ProtocolEntry, photo: string, weights: string): Promise<Buffer> {
+  const def = getNetwork(entry.network);
+  const set = await decodeImageSet(dirname(photo), [basename(photo)], def.inChannels as 1 | 3);
+  const clean = wholeImage(set, 0);
+  const sigma = entry.sigma ? SIGMA : undefined;
+  const name = basename(photo);
+  // The seed `npm run eval` (evaluateModel) uses for this photo and σ.
+  const rng =
+    sigma === undefined
+      ? createRng(VALIDATION_SEED).fork('eval', name)
+      : createRng(VALIDATION_SEED).fork('eval', name, sigma);
+  const spec = {
+    seed: 0,
+    batch: 1,
+    patch: 0,
+    margin: 0,
+    channels: def.inChannels as 1 | 3,
+    degradation: entry.id,
+    degradationOptions: sigma === undefined ? {} : { sigma },
+  };
+  const degraded = await encodePng(synthesize(clean, spec, rng).input);
+  // createRestorer rather than the one-shot restore(), which passes call options such as
+  // `metadata` to the restorer's strict option parser.
+  const restorer = createRestorer({ task: entry.task, weights: { [entry.task]: weights } });
+  let restored: Buffer;
+  try {
+    restored = await restorer.restore(degraded, { format: 'png', metadata: false });
+  } finally {
+    await restorer.close();
+  }
+  return sideBySide(
+    [await decodeRgb(degraded), await decodeRgb(restored), rgb8(clean)],
+    clean.width,
+    clean.height,
+  );
+}
+
+async function main(): Promise<number> {
+  const o = parse();
+  let entries: ProtocolEntry[];
+  try {
+    entries = selectProtocol(o.only);
+  } catch (err) {
+    usageError(err instanceof Error ? err.message : String(err));
+  }
+  if (!existsSync(o.image)) {
+    process.stderr.write(
+      `durn examples: the photo ${o.image} does not exist.\n` +
+        'Pass --image <file> (the default is a BSDS500 test photo in ../shared/data/bsds500/test).\n',
+    );
+    return 2;
+  }
+  await mkdir(o.out, { recursive: true });
+  let failures = 0;
+  for (const entry of entries) {
+    let weights: ResolvedWeights;
+    try {
+      weights = findWeights(entry, o.weightsDir);
+    } catch (err) {
+      if (!(err instanceof DurnUserError && err.code === 'WEIGHTS_MISSING')) throw err;
+      process.stderr.write(`${entry.id}: skipped, ${err.message}\n`);
+      continue;
+    }
+    const target = join(o.out, `${entry.id}.jpg`);
+    try {
+      const started = performance.now();
+      await writeFileAtomic(target, await example(entry, o.image, weights.path), { overwrite: true });
+      const seconds = ((performance.now() - started) / 1000).toFixed(1);
+      process.stderr.write(`${entry.id}: wrote ${relative(process.cwd(), target)} (${seconds} s)\n`);
+    } catch (err) {
+      failures++;
+      const hint = err instanceof DurnUserError && err.hint ? ` (${err.hint})` : '';
+      process.stderr.write(
+        `${entry.id}: failed, ${err instanceof Error ? err.message : String(err)}${hint}\n`,
+      );
+    }
+  }
+  return failures > 0 ? 1 : 0;
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    process.stderr.write(`durn examples: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exitCode = 1;
+  },
+);
