@@ -10,7 +10,7 @@
  * Exit status: 0 done, 1 an evaluation failed, 2 bad usage or no test images.
  */
 import { existsSync, statSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -27,6 +27,7 @@ import {
 } from '../src/models/training/eval-report.ts';
 import { evaluateModel } from '../src/models/training/eval-run.ts';
 import { VALIDATION_SEED } from '../src/models/training/evaluate.ts';
+import { bundledWeightsDir } from '../src/pipeline/config.ts';
 import { writeFileAtomic } from '../src/pipeline/fs/atomic.ts';
 import { getPlugin } from '../src/plugins/registry.ts';
 import { defaultWeightsFile, type ResolvedWeights, resolveWeights } from '../src/plugins/weights-path.ts';
@@ -42,7 +43,7 @@ Evaluates each plugin's weights on the BSDS500 test images; writes <out>/eval.js
   --limit <n>            images for every network but grey denoising (default ${DEFAULT_EVAL_LIMIT})
   --gray-limit <n>       images for grey denoising (default: all, the paper's 200)
   --out <dir>            output folder (default: docs/quality)
-  --weights-dir <dir>    take weights files (plugins' default names) from this folder only
+  --weights-dir <dir>    weights files (plugins' default names) from this folder (default: the shipped weights/)
   --engine <name>        auto | onnx | tfjs (default auto: onnx when it loads)
   --threads <n>          ONNX threads (default: all cores)
   -h, --help             this text`;
@@ -96,7 +97,8 @@ function parse() {
     limit: positive(str('limit'), '--limit') ?? DEFAULT_EVAL_LIMIT,
     grayLimit: positive(str('gray-limit'), '--gray-limit'),
     out: resolve(str('out') ?? join(ROOT, 'docs/quality')),
-    weightsDir: str('weights-dir') === undefined ? undefined : resolve(str('weights-dir')!),
+    // The project's shipped weights by default: a user's own models must not stand in for them.
+    weightsDir: resolve(str('weights-dir') ?? bundledWeightsDir()),
     engine: engine as 'auto' | 'onnx' | 'tfjs',
     threads: positive(str('threads'), '--threads'),
   };
@@ -108,9 +110,8 @@ function shown(path: string): string {
   return rel.startsWith('../..') || isAbsolute(rel) ? path : rel;
 }
 
-function findWeights(entry: ProtocolEntry, dir: string | undefined): ResolvedWeights {
+function findWeights(entry: ProtocolEntry, dir: string): ResolvedWeights {
   const plugin = getPlugin(entry.task);
-  if (dir === undefined) return resolveWeights(plugin, entry.network);
   return resolveWeights(plugin, entry.network, {
     file: join(dir, defaultWeightsFile(plugin, entry.network)),
   });
@@ -130,6 +131,18 @@ function progress(id: string, started: number): (done: number, total: number) =>
 function reason(err: unknown): string {
   if (err instanceof DurnUserError) return err.hint ? `${err.message} (${err.hint})` : err.message;
   return err instanceof Error ? err.message : String(err);
+}
+
+async function previousResults(
+  file: string,
+  only: readonly string[],
+  protocol: { limit: number; grayLimit: number | undefined },
+): Promise<ReportResult[]> {
+  if (only.every((x) => x === '') || !existsSync(file)) return [];
+  const old = JSON.parse(await readFile(file, 'utf8')) as EvalReport;
+  const same =
+    old.protocol?.limit === protocol.limit && old.protocol.grayLimit === (protocol.grayLimit ?? null);
+  return same ? [...old.results] : [];
 }
 
 async function main(): Promise<number> {
@@ -188,6 +201,15 @@ async function main(): Promise<number> {
       failed.push({ ...problem, reason: reason(err) });
     }
   }
+  // With --only, the other plugins' results of an earlier run are kept (same protocol only).
+  const earlier = await previousResults(join(o.out, 'eval.json'), o.only, {
+    limit: o.limit,
+    grayLimit: o.grayLimit,
+  });
+  const evaluated = new Set(results.map((r) => r.id));
+  results.push(...earlier.filter((r) => !evaluated.has(r.id)));
+  const order = selectProtocol(['']).map((e) => e.id);
+  results.sort((a, b) => order.indexOf(a.id) - order.indexOf(b.id));
   const report: EvalReport = {
     date: new Date().toISOString(),
     wallSeconds: Math.round((performance.now() - started) / 100) / 10,

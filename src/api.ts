@@ -138,7 +138,9 @@ export async function restore(
   input: RestoreInput,
   options: RestorerOptions & RestoreCallOptions,
 ): Promise<Buffer | string> {
-  const restorer = createRestorer(options);
+  // Per-call options are not restorer options (the strict options schema would refuse them).
+  const { output: _o, metadata: _m, signal: _s, onProgress: _p, ...restorerOptions } = options;
+  const restorer = createRestorer(restorerOptions);
   try {
     return await (restorer.restore as (i: RestoreInput, o: RestoreCallOptions) => Promise<Buffer | string>)(
       input,

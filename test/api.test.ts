@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRestorer } from '../src/index.ts';
+import { createRestorer, restore } from '../src/index.ts';
 import type { RunEvent } from '../src/pipeline/events.ts';
 import { closeMetadata } from '../src/pipeline/metadata/exiftool.ts';
 import { writeScratchWeights } from './helpers/models.ts';
@@ -69,5 +69,15 @@ describe('the library API', () => {
     } finally {
       await restorer.close();
     }
+  });
+
+  it('restore() takes restorer and per-call options together', async () => {
+    const input = await sharp({ create: { width: 24, height: 16, channels: 3, background: '#406080' } })
+      .png()
+      .toBuffer();
+    const out = await restore(input, { task: 'denoise', workers: 1, format: 'jpeg', metadata: false });
+    expect(await sharp(out as Buffer).metadata()).toMatchObject({ format: 'jpeg', width: 24, height: 16 });
+    const file = await restore(input, { task: 'denoise', workers: 1, output: join(dir, 'one-shot.png') });
+    expect(file).toBe(join(dir, 'one-shot.png'));
   });
 });
