@@ -78,8 +78,9 @@ export function registerTrainCommands(program: Command): void {
           ? `best validation PSNR ${r.best.psnr.toFixed(2)} dB, SSIM ${r.best.ssim.toFixed(4)} at step ${r.best.step}`
           : '';
         console.log(
-          `wrote ${r.weightsPath} after ${r.step} steps in ${formatDuration(r.wallSeconds)} ` +
-            `(${r.patchesPerSecond.toFixed(1)} patches/s)${best ? `; ${best}` : ''}\n` +
+          `wrote ${r.weightsPath} after ${r.step} steps in ${formatDuration(r.wallSeconds)}` +
+            // A run ended at its checkpoint trains nothing in this process: no throughput to show.
+            `${r.patchesPerSecond > 0 ? ` (${r.patchesPerSecond.toFixed(1)} patches/s)` : ''}${best ? `; ${best}` : ''}\n` +
             `use it with \`durn restore <photos> --task ${task} --weights ${r.weightsPath}\` or install it with \`durn models install ${r.weightsPath}\``,
         );
       } catch (err) {
