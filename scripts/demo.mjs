@@ -19,6 +19,17 @@ const JOBS = [
   { task: 'derain', files: ['rainy.png'] },
   { task: 'raindrop', files: ['raindrop.png'] },
 ];
+// Each demo photo's undamaged original, to show what restoring gained.
+const CLEAN = { 'noisy-gray.png': 'clean-gray.png' };
+
+/** PSNR (dB) of two same-sized 8-bit images over all channels. */
+async function psnr(a, b) {
+  const { default: sharp } = await import('sharp');
+  const [x, y] = await Promise.all([a, b].map((f) => sharp(f).raw().toBuffer()));
+  let se = 0;
+  for (let i = 0; i < x.length; i++) se += (x[i] - y[i]) ** 2;
+  return 10 * Math.log10((255 * 255) / (se / x.length));
+}
 
 if (!existsSync(samples)) {
   console.error(`demo: ${samples} is missing (run \`node scripts/make-samples.ts\` to make it)`);
@@ -38,8 +49,18 @@ for (const job of JOBS) {
   );
   const r = spawnSync(process.execPath, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   process.stdout.write(r.stdout);
-  if (r.status === 0) restored.push(job.task);
-  else if (/No weights for/.test(r.stderr)) {
+  if (r.status === 0) {
+    restored.push(job.task);
+    for (const f of job.files) {
+      const clean = join(samples, CLEAN[f] ?? 'clean.png');
+      const output = join(out, f);
+      if (!existsSync(output)) continue;
+      const [before, after] = [await psnr(join(samples, f), clean), await psnr(output, clean)];
+      console.log(
+        `  ${f}: ${before.toFixed(2)} dB → ${after.toFixed(2)} dB PSNR against the undamaged original`,
+      );
+    }
+  } else if (/No weights for/.test(r.stderr)) {
     missing.push(job.task);
     process.stdout.write(r.stderr.replace(/^durn: /gm, '  '));
   } else {
