@@ -25,6 +25,7 @@ import { wholeImage } from '../src/models/training/data/patches.ts';
 import { type ProtocolEntry, selectProtocol } from '../src/models/training/eval-report.ts';
 import { VALIDATION_SEED } from '../src/models/training/evaluate.ts';
 import { createRng } from '../src/models/training/rng.ts';
+import { bundledWeightsDir } from '../src/pipeline/config.ts';
 import { writeFileAtomic } from '../src/pipeline/fs/atomic.ts';
 import { getPlugin } from '../src/plugins/registry.ts';
 import { defaultWeightsFile, type ResolvedWeights, resolveWeights } from '../src/plugins/weights-path.ts';
@@ -41,7 +42,7 @@ Writes <out>/<evaluation>.jpg: degraded | restored by durn | clean, for each plu
   --image <file>         the photo (default: ../shared/data/bsds500/test/10081.jpg)
   --only <list>          comma-separated tasks, networks or evaluations (denoise, durn-u, denoise-rgb, …)
   --out <dir>            output folder (default: docs/examples)
-  --weights-dir <dir>    take weights files (plugins' default names) from this folder only
+  --weights-dir <dir>    weights files (plugins' default names) from this folder (default: the shipped weights/)
   -h, --help             this text`;
 
 function usageError(message: string): never {
@@ -75,13 +76,13 @@ function parse() {
     image: str('image') === undefined ? DEFAULT_PHOTO : resolve(str('image')!),
     only: (str('only') ?? '').split(','),
     out: resolve(str('out') ?? join(ROOT, 'docs/examples')),
-    weightsDir: str('weights-dir') === undefined ? undefined : resolve(str('weights-dir')!),
+    // The shipped weights by default, as `npm run eval` measures them.
+    weightsDir: resolve(str('weights-dir') ?? bundledWeightsDir()),
   };
 }
 
-function findWeights(entry: ProtocolEntry, dir: string | undefined): ResolvedWeights {
+function findWeights(entry: ProtocolEntry, dir: string): ResolvedWeights {
   const plugin = getPlugin(entry.task);
-  if (dir === undefined) return resolveWeights(plugin, entry.network);
   return resolveWeights(plugin, entry.network, {
     file: join(dir, defaultWeightsFile(plugin, entry.network)),
   });
