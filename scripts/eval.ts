@@ -219,7 +219,8 @@ async function main(): Promise<number> {
       seed: VALIDATION_SEED,
       limit: o.limit,
       grayLimit: o.grayLimit ?? null,
-      sigmas: entries.find((e) => e.sigma)?.sigma ?? [],
+      // The protocol's, whichever plugins this run evaluated (results of others may be merged in).
+      sigmas: selectProtocol(['']).find((e) => e.sigma)?.sigma ?? [],
     },
     results,
     skipped,

@@ -61,6 +61,9 @@ describe('scripts/eval.ts', () => {
     expect(report.skipped.map((s) => s.id)).toEqual(['dehaze']);
     const md = await readFile(join(dir, 'out', 'eval.md'), 'utf8');
     expect(md).toContain('| durn (DuRN-P) on clean photos');
+    // The summary (the README's table): one line per σ for grey denoising.
+    expect(md).toMatch(/\| plugin +\| images +\| degraded input +\| best classical baseline +\| durn /);
+    expect(md).toMatch(/\| denoise \(`durn-p`\) σ=30 +\| /);
     expect(md).toContain('dehaze (durn-us): skipped');
 
     const second = evalScript(...args, '--out', join(dir, 'again'));
@@ -68,5 +71,20 @@ describe('scripts/eval.ts', () => {
     const again = JSON.parse(await readFile(join(dir, 'again', 'eval.json'), 'utf8')) as EvalReport;
     const numbers = (r: EvalReport) => r.results.map((x) => ({ passes: x.passes, clean: x.clean }));
     expect(numbers(again)).toEqual(numbers(report));
+
+    // Re-evaluating one plugin keeps the others' results of the same protocol.
+    const one = evalScript(
+      '--data',
+      join(dir, 'data'),
+      '--weights-dir',
+      join(dir, 'weights'),
+      '--only',
+      'dehaze',
+      '--out',
+      join(dir, 'out'),
+    );
+    expect(one.status, one.stderr).toBe(0);
+    const merged = JSON.parse(await readFile(join(dir, 'out', 'eval.json'), 'utf8')) as EvalReport;
+    expect(numbers(merged)).toEqual(numbers(report));
   });
 });

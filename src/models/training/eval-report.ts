@@ -172,6 +172,39 @@ function describe(r: ReportResult, data: string): string {
   );
 }
 
+const pair = (row: EvalRow) => `${db(row.psnr)} / ${row.ssim.toFixed(3)}`;
+
+/**
+ * One line per plugin (per σ for grey denoising), PSNR / SSIM: the degraded input, the best
+ * classical baseline, durn, and durn on the clean photos. The README's quality table.
+ */
+export function renderSummaryTable(report: EvalReport): string {
+  const rows = report.results.flatMap((r) =>
+    r.passes.map((p) => {
+      const input = p.rows.find((row) => row.kind === 'input')!;
+      const net = p.rows.find((row) => row.kind === 'network')!;
+      const baselines = p.rows.filter((row) => row.kind === 'baseline');
+      const best = baselines.reduce<EvalRow | undefined>(
+        (a, b) => (a && a.psnr >= b.psnr ? a : b),
+        undefined,
+      );
+      return [
+        `${r.task} (\`${r.network}\`)${p.sigma !== undefined ? ` σ=${p.sigma}` : ''}`,
+        String(r.images),
+        pair(input),
+        best ? `${pair(best)} (${best.method})` : '—',
+        pair(net),
+        `${db(net.psnr - input.psnr)} dB`,
+        pair(r.clean),
+      ];
+    }),
+  );
+  return markdownTable(
+    ['plugin', 'images', 'degraded input', 'best classical baseline', 'durn', 'gain', 'durn on clean photos'],
+    rows,
+  );
+}
+
 export function renderEvalMarkdown(report: EvalReport): string {
   const p = report.protocol;
   const out = [
@@ -181,6 +214,10 @@ export function renderEvalMarkdown(report: EvalReport): string {
       `(${report.engine}). Degradations are synthesised by durn's own code with seed \`${p.seed}\` forked per ` +
       `image (and per σ), so a rerun gives the same numbers. Grey denoising: ${p.grayLimit ?? 'all'} test images ` +
       `at σ ${p.sigmas.join(', ')}; the other networks: the first ${p.limit}. All numbers are in eval.json.`,
+    '',
+    'PSNR (dB) / SSIM; "on clean photos" compares durn\'s output for an undamaged photo with that photo.',
+    '',
+    renderSummaryTable(report),
   ];
   for (const r of report.results) {
     out.push(
