@@ -26,15 +26,17 @@ const { values, positionals } = parseArgs({
     metrics: { type: 'string' },
     overwrite: { type: 'boolean', default: false },
     'metrics-only': { type: 'boolean', default: false },
+    /** Said in the shipped provenance, e.g. what a start file without provenance was. */
+    note: { type: 'string' },
   },
 });
 
 /** The eval.json entries for one weights file, matched by network and weights hash. */
 async function evalMetrics(path: string, network: string, hash: string): Promise<Record<string, unknown>> {
   const report = JSON.parse(await readFile(path, 'utf8')) as {
-    results?: { network?: string; weightsHash?: string; [k: string]: unknown }[];
+    results?: { network?: string; weights?: { hash?: string }; [k: string]: unknown }[];
   };
-  const mine = (report.results ?? []).filter((r) => r.network === network && r.weightsHash === hash);
+  const mine = (report.results ?? []).filter((r) => r.network === network && r.weights?.hash === hash);
   if (mine.length === 0)
     throw new Error(`${path} has no results for ${network} weights ${hash.slice(0, 12)}`);
   return { 'bsds500-test': mine };
@@ -51,7 +53,12 @@ async function ship(file: string): Promise<void> {
     ? w.metadata.provenance
     : {
         ...w.metadata.provenance,
-        shipped: { from: basename(file), dtype: 'float16', date: new Date().toISOString().slice(0, 10) },
+        shipped: {
+          from: basename(file),
+          dtype: 'float16',
+          date: new Date().toISOString().slice(0, 10),
+          ...(values.note ? { note: values.note } : {}),
+        },
       };
   const metrics = values.metrics
     ? { ...w.metadata.metrics, ...(await evalMetrics(values.metrics, arch, hash)) }
