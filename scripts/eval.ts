@@ -13,7 +13,6 @@ import { existsSync, statSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import { DurnUserError } from '../src/errors.ts';
 import {
   DEFAULT_EVAL_LIMIT,
@@ -29,8 +28,8 @@ import { evaluateModel } from '../src/models/training/eval-run.ts';
 import { VALIDATION_SEED } from '../src/models/training/evaluate.ts';
 import { bundledWeightsDir } from '../src/pipeline/config.ts';
 import { writeFileAtomic } from '../src/pipeline/fs/atomic.ts';
-import { getPlugin } from '../src/plugins/registry.ts';
-import { defaultWeightsFile, type ResolvedWeights, resolveWeights } from '../src/plugins/weights-path.ts';
+import type { ResolvedWeights } from '../src/plugins/weights-path.ts';
+import { usageError as fail, parseFlags, weightsIn } from './script-cli.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const DEFAULT_DATA = resolve(ROOT, '../shared/data/bsds500/test');
@@ -49,8 +48,7 @@ Evaluates each plugin's weights on the BSDS500 test images; writes <out>/eval.js
   -h, --help             this text`;
 
 function usageError(message: string): never {
-  process.stderr.write(`durn eval: ${message}\n\n${USAGE}\n`);
-  process.exit(2);
+  return fail('durn eval', USAGE, message);
 }
 
 function positive(value: string | undefined, flag: string): number | undefined {
@@ -62,35 +60,20 @@ function positive(value: string | undefined, flag: string): number | undefined {
 }
 
 function parse() {
-  let values: Record<string, string | boolean | undefined>;
-  try {
-    ({ values } = parseArgs({
-      options: {
-        data: { type: 'string' },
-        only: { type: 'string' },
-        limit: { type: 'string' },
-        'gray-limit': { type: 'string' },
-        out: { type: 'string' },
-        'weights-dir': { type: 'string' },
-        engine: { type: 'string' },
-        threads: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (err) {
-    usageError((err as Error).message);
-  }
-  if (values.help) {
-    process.stdout.write(`${USAGE}\n`);
-    process.exit(0);
-  }
-  const engine = (values.engine as string | undefined) ?? 'auto';
+  const str = parseFlags('durn eval', USAGE, {
+    data: { type: 'string' },
+    only: { type: 'string' },
+    limit: { type: 'string' },
+    'gray-limit': { type: 'string' },
+    out: { type: 'string' },
+    'weights-dir': { type: 'string' },
+    engine: { type: 'string' },
+    threads: { type: 'string' },
+  });
+  const engine = str('engine') ?? 'auto';
   if (engine !== 'auto' && engine !== 'onnx' && engine !== 'tfjs') {
     usageError(`Expected auto, onnx or tfjs for --engine but received "${engine}"`);
   }
-  const str = (k: string) => values[k] as string | undefined;
   return {
     data: str('data') === undefined ? DEFAULT_DATA : resolve(str('data')!),
     only: (str('only') ?? '').split(','),
@@ -108,13 +91,6 @@ function parse() {
 function shown(path: string): string {
   const rel = relative(ROOT, path);
   return rel.startsWith('../..') || isAbsolute(rel) ? path : rel;
-}
-
-function findWeights(entry: ProtocolEntry, dir: string): ResolvedWeights {
-  const plugin = getPlugin(entry.task);
-  return resolveWeights(plugin, entry.network, {
-    file: join(dir, defaultWeightsFile(plugin, entry.network)),
-  });
 }
 
 function progress(id: string, started: number): (done: number, total: number) => void {
@@ -169,7 +145,7 @@ async function main(): Promise<number> {
     const problem = { id: entry.id, task: entry.task, network: entry.network };
     let weights: ResolvedWeights;
     try {
-      weights = findWeights(entry, o.weightsDir);
+      weights = weightsIn(entry, o.weightsDir);
     } catch (err) {
       if (!(err instanceof DurnUserError && err.code === 'WEIGHTS_MISSING')) throw err;
       process.stderr.write(`${entry.id}: skipped, ${err.message}\n`);

@@ -13,7 +13,6 @@ import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import sharp from 'sharp';
 import { createRestorer } from '../src/api.ts';
 import { DurnUserError } from '../src/errors.ts';
@@ -27,8 +26,8 @@ import { VALIDATION_SEED } from '../src/models/training/evaluate.ts';
 import { createRng } from '../src/models/training/rng.ts';
 import { bundledWeightsDir } from '../src/pipeline/config.ts';
 import { writeFileAtomic } from '../src/pipeline/fs/atomic.ts';
-import { getPlugin } from '../src/plugins/registry.ts';
-import { defaultWeightsFile, type ResolvedWeights, resolveWeights } from '../src/plugins/weights-path.ts';
+import type { ResolvedWeights } from '../src/plugins/weights-path.ts';
+import { usageError as fail, parseFlags, weightsIn } from './script-cli.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const DEFAULT_PHOTO = resolve(ROOT, '../shared/data/bsds500/test/10081.jpg');
@@ -46,32 +45,16 @@ Writes <out>/<evaluation>.jpg: degraded | restored by durn | clean, for each plu
   -h, --help             this text`;
 
 function usageError(message: string): never {
-  process.stderr.write(`durn examples: ${message}\n\n${USAGE}\n`);
-  process.exit(2);
+  return fail('durn examples', USAGE, message);
 }
 
 function parse() {
-  let values: Record<string, string | boolean | undefined>;
-  try {
-    ({ values } = parseArgs({
-      options: {
-        image: { type: 'string' },
-        only: { type: 'string' },
-        out: { type: 'string' },
-        'weights-dir': { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (err) {
-    usageError((err as Error).message);
-  }
-  if (values.help) {
-    process.stdout.write(`${USAGE}\n`);
-    process.exit(0);
-  }
-  const str = (k: string) => values[k] as string | undefined;
+  const str = parseFlags('durn examples', USAGE, {
+    image: { type: 'string' },
+    only: { type: 'string' },
+    out: { type: 'string' },
+    'weights-dir': { type: 'string' },
+  });
   return {
     image: str('image') === undefined ? DEFAULT_PHOTO : resolve(str('image')!),
     only: (str('only') ?? '').split(','),
@@ -79,13 +62,6 @@ function parse() {
     // The shipped weights by default, as `npm run eval` measures them.
     weightsDir: resolve(str('weights-dir') ?? bundledWeightsDir()),
   };
-}
-
-function findWeights(entry: ProtocolEntry, dir: string): ResolvedWeights {
-  const plugin = getPlugin(entry.task);
-  return resolveWeights(plugin, entry.network, {
-    file: join(dir, defaultWeightsFile(plugin, entry.network)),
-  });
 }
 
 /** Interleaved 8-bit RGB (grey replicated) of a planar [0, 1] image. */
@@ -190,7 +166,7 @@ async function main(): Promise<number> {
   for (const entry of entries) {
     let weights: ResolvedWeights;
     try {
-      weights = findWeights(entry, o.weightsDir);
+      weights = weightsIn(entry, o.weightsDir);
     } catch (err) {
       if (!(err instanceof DurnUserError && err.code === 'WEIGHTS_MISSING')) throw err;
       process.stderr.write(`${entry.id}: skipped, ${err.message}\n`);
