@@ -1,4 +1,5 @@
 /** What every inference engine offers the pipeline: run one image through a network. */
+import type { GraphStatistics } from '../graph/statistics.ts';
 import type { NetworkDefinition } from '../graph/types.ts';
 import type { StateDict } from '../weights/types.ts';
 
@@ -22,6 +23,14 @@ export interface SessionOptions {
   readonly device?: DeviceChoice;
 }
 
+export interface RunOptions {
+  /**
+   * Frozen statistics: every statistic node uses these (from `collectStatistics` on the whole image
+   * or a downscaled copy) instead of computing them from `input`, so tiles normalise alike.
+   */
+  readonly statistics?: GraphStatistics;
+}
+
 export interface InferenceSession {
   readonly engine: EngineName;
   /** e.g. "onnx cpu (2 threads)", "tfjs wasm". */
@@ -30,6 +39,12 @@ export interface InferenceSession {
    * Runs the network on one image whose sides are multiples of `network.sizeMultiple` and at
    * least `network.minSide`; returns an image of the same size with `network.outChannels` channels.
    */
-  run(input: ImageTensor): Promise<ImageTensor>;
+  run(input: ImageTensor, options?: RunOptions): Promise<ImageTensor>;
+  /**
+   * Runs the network on `input` and returns the statistics of its statistic nodes (instance norms,
+   * global pools; see graph/statistics.ts), as computed from `input`. Networks without such nodes
+   * return an empty object.
+   */
+  collectStatistics(input: ImageTensor): Promise<GraphStatistics>;
   dispose(): Promise<void>;
 }

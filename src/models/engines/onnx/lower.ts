@@ -7,12 +7,20 @@
  * - Reflection padding is an explicit Pad(reflect) before a pad-free Conv; zero padding goes
  *   into the Conv's own `pads`.
  * - Instance norm is either ONNX InstanceNormalization or its decomposition into reductions;
- *   both are exact at durn's eps of 1e-9 (biased variance), see the tests.
+ *   both are exact at durn's eps of 1e-9 (biased variance), see the tests. Statistic nodes can
+ *   also output or take their statistics (statistics.ts).
  */
 import { DurnBugError, DurnUserError } from '../../../errors.ts';
+import { statisticChannels } from '../../graph/statistics.ts';
 import type { BatchNormNode, Conv2dNode, Graph, GraphNode, NetworkDefinition } from '../../graph/types.ts';
 import type { StateDict } from '../../weights/types.ts';
 import { encodeModel, ONNX_FLOAT, type OnnxInitializer, type OnnxModel, type OnnxNode } from './protobuf.ts';
+import {
+  lowerGlobalAvgPool,
+  lowerInstanceNorm,
+  type StatisticsLowering,
+  type StatisticsMode,
+} from './statistics.ts';
 import { canUseSubPixel, subPixelBias, subPixelWeights } from './subpixel.ts';
 
 export const ONNX_OPSET = 17;
@@ -31,6 +39,11 @@ export interface LowerOptions {
    * loaded 2-core machine showed no gain, so it stays opt-in until measured on a quiet one.
    */
   readonly convTranspose?: 'subpixel' | 'native';
+  /**
+   * Instance norms and global pools (graph/statistics.ts): 'compute' from the input (default),
+   * 'collect' also as outputs, 'frozen' from inputs.
+   */
+  readonly statistics?: StatisticsMode;
 }
 
 export interface LoweredModel {
@@ -207,6 +220,17 @@ export function lowerNetwork(
     if (bn) names.set(n.id, nameOf(bn.id));
   };
 
+  const statistics: StatisticsLowering = {
+    mode: options.statistics ?? 'compute',
+    instanceNorm: options.instanceNorm ?? 'native',
+    emit,
+    init,
+    read,
+    nameOf,
+    out,
+    inputs: [],
+    outputs: [],
+  };
   let axes23: string | null = null;
   for (const n of g.nodes) {
     switch (n.op) {
@@ -224,53 +248,9 @@ export function lowerNetwork(
         stats.unfoldedBatchNorms += 1;
         break;
       }
-      case 'instanceNorm': {
-        const scale = read(`${n.prefix}.scale`);
-        const shift = read(`${n.prefix}.shift`);
-        const x = nameOf(n.x);
-        if ((options.instanceNorm ?? 'native') === 'native') {
-          const s = init(`${n.id}.scale`, [n.channels], scale);
-          const t = init(`${n.id}.shift`, [n.channels], shift);
-          emit({
-            op: 'InstanceNormalization',
-            name: n.id,
-            inputs: [x, s, t],
-            outputs: [out(n.id)],
-            attributes: { epsilon: { kind: 'float', value: n.eps } },
-          });
-        } else {
-          const id = n.id;
-          const mean = {
-            axes: { kind: 'ints', value: [2, 3] },
-            keepdims: { kind: 'int', value: 1 },
-          } as const;
-          emit({
-            op: 'ReduceMean',
-            name: `${id}.mean`,
-            inputs: [x],
-            outputs: [`${id}.mu`],
-            attributes: mean,
-          });
-          emit({ op: 'Sub', name: `${id}.center`, inputs: [x, `${id}.mu`], outputs: [`${id}.d`] });
-          emit({ op: 'Mul', name: `${id}.sq`, inputs: [`${id}.d`, `${id}.d`], outputs: [`${id}.d2`] });
-          emit({
-            op: 'ReduceMean',
-            name: `${id}.var`,
-            inputs: [`${id}.d2`],
-            outputs: [`${id}.v`],
-            attributes: mean,
-          });
-          const eps = init(`${id}.eps`, [], Float32Array.of(n.eps));
-          emit({ op: 'Add', name: `${id}.veps`, inputs: [`${id}.v`, eps], outputs: [`${id}.ve`] });
-          emit({ op: 'Sqrt', name: `${id}.std`, inputs: [`${id}.ve`], outputs: [`${id}.sd`] });
-          emit({ op: 'Div', name: `${id}.norm`, inputs: [`${id}.d`, `${id}.sd`], outputs: [`${id}.n`] });
-          const s = perChannel(`${id}.scale`, scale);
-          const t = perChannel(`${id}.shift`, shift);
-          emit({ op: 'Mul', name: `${id}.mul`, inputs: [`${id}.n`, s], outputs: [`${id}.ns`] });
-          emit({ op: 'Add', name: id, inputs: [`${id}.ns`, t], outputs: [out(id)] });
-        }
+      case 'instanceNorm':
+        lowerInstanceNorm(n, statistics);
         break;
-      }
       case 'relu':
       case 'tanh':
       case 'sigmoid': {
@@ -295,7 +275,7 @@ export function lowerNetwork(
         });
         break;
       case 'globalAvgPool':
-        emit({ op: 'GlobalAveragePool', name: n.id, inputs: [nameOf(n.x)], outputs: [out(n.id)] });
+        lowerGlobalAvgPool(n, statisticChannels(g, n), statistics);
         break;
       case 'linear': {
         // [N, C, 1, 1] → [N, C] → Gemm with W [out, in] (transB) → back to [N, out, 1, 1].
@@ -416,8 +396,14 @@ export function lowerNetwork(
     docString: `${network.title} (${network.purpose}), lowered from durn's network graph`,
     nodes,
     initializers: inits,
-    inputs: [{ name: INPUT_NAME, elemType: ONNX_FLOAT, dims: ['N', network.inChannels, 'H', 'W'] }],
-    outputs: [{ name: OUTPUT_NAME, elemType: ONNX_FLOAT, dims: ['N', network.outChannels, 'H', 'W'] }],
+    inputs: [
+      { name: INPUT_NAME, elemType: ONNX_FLOAT, dims: ['N', network.inChannels, 'H', 'W'] },
+      ...statistics.inputs,
+    ],
+    outputs: [
+      { name: OUTPUT_NAME, elemType: ONNX_FLOAT, dims: ['N', network.outChannels, 'H', 'W'] },
+      ...statistics.outputs,
+    ],
   };
   return { model, stats };
 }

@@ -11,9 +11,16 @@ import { availableParallelism } from 'node:os';
 import { isMainThread } from 'node:worker_threads';
 import { z } from 'zod';
 import { DurnBugError, DurnUserError, expected } from '../../../errors.ts';
+import {
+  checkStatistics,
+  type GraphStatistics,
+  type NodeStatistics,
+  statisticNames,
+  statisticNodes,
+} from '../../graph/statistics.ts';
 import type { NetworkDefinition } from '../../graph/types.ts';
 import { weightsHash } from '../../weights/hash.ts';
-import type { ImageTensor, InferenceSession, SessionOptions } from '../types.ts';
+import type { ImageTensor, InferenceSession, RunOptions, SessionOptions } from '../types.ts';
 import { INPUT_NAME, type LowerOptions, lowerToOnnx, OUTPUT_NAME } from './lower.ts';
 import {
   CUDA_INSTALL_HINT,
@@ -25,6 +32,7 @@ import {
   type Ort,
   ortBinDir,
 } from './runtime.ts';
+import { type StatisticsMode, statisticFeeds } from './statistics.ts';
 
 export interface OnnxSessionOptions extends SessionOptions {
   /** Told once per process when `device: 'auto'` falls back to the CPU. */
@@ -152,13 +160,21 @@ export async function createOnnxSession(opts: OnnxSessionOptions): Promise<Infer
   const ort = await loadOrt();
 
   const hash = weightsHash(weights);
-  const variant = JSON.stringify(opts.lowering ?? {});
-  const keyFor = (device: Device) => `${network.id}|${hash}|${device}|${threads}|${variant}`;
+  const keyFor = (device: Device, mode: StatisticsMode = opts.lowering?.statistics ?? 'compute') =>
+    `${network.id}|${hash}|${device}|${threads}|${JSON.stringify({ ...opts.lowering, statistics: mode })}`;
   let bytes: Uint8Array | null = null;
   const compile = (device: Device) => async () => {
     bytes ??= lowerToOnnx(network, weights, opts.lowering);
     return ort.InferenceSession.create(bytes, ortOptions(device, threads));
   };
+  // The collect and frozen variants compile on first use, on the device the session got.
+  const variant = (device: Device, mode: StatisticsMode) =>
+    acquire(keyFor(device, mode), async () =>
+      ort.InferenceSession.create(
+        lowerToOnnx(network, weights, { ...opts.lowering, statistics: mode }),
+        ortOptions(device, threads),
+      ),
+    );
 
   let device: Device = 'cpu';
   let held: { entry: Entry; key: string } | null = null;
@@ -202,56 +218,117 @@ export async function createOnnxSession(opts: OnnxSessionOptions): Promise<Infer
       cause: err,
     });
   });
-  return wrap(ort, session, network, h, device, threads);
+  return wrap(ort, session, network, h, device, threads, (mode) => variant(device, mode));
+}
+
+type Held = { entry: Entry; key: string };
+
+function checkRunInput(network: NetworkDefinition, input: ImageTensor): void {
+  const { channels, height, width, data } = input;
+  if (channels !== network.inChannels) {
+    throw new DurnUserError(
+      'INVALID_INPUT',
+      expected(`${network.inChannels} channel(s)`, `the input of ${network.id}`, channels),
+      {
+        hint: network.inChannels === 1 ? 'Convert the image to grayscale.' : 'Convert the image to RGB.',
+      },
+    );
+  }
+  if (data.length !== channels * height * width) {
+    throw new DurnBugError(`image data has ${data.length} values for ${channels}×${height}×${width}`);
+  }
+  checkInputSize(network, height, width);
 }
 
 function wrap(
   ort: Ort,
   session: OrtSession,
   network: NetworkDefinition,
-  held: { entry: Entry; key: string },
+  held: Held,
   device: Device,
   threads: number,
+  variant: (mode: StatisticsMode) => Held,
 ): InferenceSession {
   let disposed = false;
+  const nodes = statisticNodes(network.graph);
+  const variants = new Map<StatisticsMode, Held>();
+  const sessionFor = async (mode: StatisticsMode): Promise<OrtSession> => {
+    if (mode === 'compute' || nodes.length === 0) return session;
+    let v = variants.get(mode);
+    if (!v) {
+      v = variant(mode);
+      variants.set(mode, v);
+    }
+    const h = v;
+    return h.entry.ready.catch(async (err) => {
+      variants.delete(mode);
+      await release(h.key, h.entry);
+      throw new DurnBugError(
+        `ONNX Runtime rejected the ${mode}-statistics ${network.id} model: ${firstLine(err)}`,
+        {
+          cause: err,
+        },
+      );
+    });
+  };
+  const infer = async (input: ImageTensor, mode: StatisticsMode, stats?: GraphStatistics) => {
+    if (disposed) throw new DurnBugError(`run() on a disposed ${network.id} onnx session`);
+    checkRunInput(network, input);
+    const { channels, height, width, data } = input;
+    const feeds: Record<string, InstanceType<Ort['Tensor']>> = {
+      [INPUT_NAME]: new ort.Tensor('float32', data, [1, channels, height, width]),
+    };
+    if (stats) {
+      checkStatistics(network.graph, stats);
+      for (const f of statisticFeeds(nodes, stats)) feeds[f.name] = new ort.Tensor('float32', f.data, f.dims);
+    }
+    const result = await (await sessionFor(mode)).run(feeds);
+    const out = result[OUTPUT_NAME];
+    const c = network.outChannels;
+    const dims = out?.dims ?? [];
+    if (
+      !out ||
+      dims[1] !== c ||
+      dims[2] !== height ||
+      dims[3] !== width ||
+      !(out.data instanceof Float32Array)
+    ) {
+      throw new DurnBugError(`onnx ${network.id} returned [${dims.join(', ')}] for ${height}×${width}`);
+    }
+    return { result, output: { data: out.data, channels: c, height, width } };
+  };
   return {
     engine: 'onnx',
     description: device === 'cuda' ? 'onnx cuda' : `onnx cpu (${threads} thread${threads === 1 ? '' : 's'})`,
-    async run(input: ImageTensor): Promise<ImageTensor> {
-      if (disposed) throw new DurnBugError(`run() on a disposed ${network.id} onnx session`);
-      const { channels, height, width, data } = input;
-      if (channels !== network.inChannels) {
-        throw new DurnUserError(
-          'INVALID_INPUT',
-          expected(`${network.inChannels} channel(s)`, `the input of ${network.id}`, channels),
-          {
-            hint: network.inChannels === 1 ? 'Convert the image to grayscale.' : 'Convert the image to RGB.',
-          },
-        );
+    async run(input: ImageTensor, options?: RunOptions): Promise<ImageTensor> {
+      const stats = options?.statistics;
+      const frozen = stats !== undefined && nodes.length > 0;
+      return (await infer(input, frozen ? 'frozen' : 'compute', frozen ? stats : undefined)).output;
+    },
+    async collectStatistics(input: ImageTensor): Promise<GraphStatistics> {
+      if (nodes.length === 0) return {};
+      const { result } = await infer(input, 'collect');
+      const stats: Record<string, NodeStatistics> = {};
+      for (const n of nodes) {
+        const names = statisticNames(n);
+        const vector = (name: string) => {
+          const t = result[name];
+          if (!t || !(t.data instanceof Float32Array))
+            throw new DurnBugError(`onnx ${network.id}: no ${name}`);
+          return Float32Array.from(t.data);
+        };
+        stats[n.id] =
+          n.op === 'instanceNorm'
+            ? { mean: vector(names.mean), variance: vector(names.variance) }
+            : { mean: vector(names.mean) };
       }
-      if (data.length !== channels * height * width) {
-        throw new DurnBugError(`image data has ${data.length} values for ${channels}×${height}×${width}`);
-      }
-      checkInputSize(network, height, width);
-      const feed = new ort.Tensor('float32', data, [1, channels, height, width]);
-      const result = await session.run({ [INPUT_NAME]: feed });
-      const out = result[OUTPUT_NAME];
-      const c = network.outChannels;
-      const dims = out?.dims ?? [];
-      if (
-        !out ||
-        dims[1] !== c ||
-        dims[2] !== height ||
-        dims[3] !== width ||
-        !(out.data instanceof Float32Array)
-      ) {
-        throw new DurnBugError(`onnx ${network.id} returned [${dims.join(', ')}] for ${height}×${width}`);
-      }
-      return { data: out.data, channels: c, height, width };
+      return stats;
     },
     async dispose(): Promise<void> {
       if (disposed) return;
       disposed = true;
+      for (const v of variants.values()) await release(v.key, v.entry);
+      variants.clear();
       await release(held.key, held.entry);
     },
   };

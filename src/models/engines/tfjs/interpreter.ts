@@ -6,6 +6,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { DurnBugError } from '../../../errors.ts';
 import { inputsOf } from '../../graph/analysis.ts';
+import type { GraphStatistics } from '../../graph/statistics.ts';
 import type { BatchNormNode, Graph, GraphNode, InstanceNormNode } from '../../graph/types.ts';
 import { conv2d, convTranspose2d, globalAvgPool, linear, pixelShuffle, reflectPad, zeroPad } from './ops.ts';
 
@@ -36,6 +37,10 @@ export interface RunOptions {
    * live values). Must be false while gradients are recorded.
    */
   readonly releaseEarly?: boolean;
+  /** Frozen statistics (graph/statistics.ts): statistic nodes use these instead of their input's. */
+  readonly statistics?: GraphStatistics;
+  /** Receives each statistic node's statistics as computed from its input (kept tensors, [C]). */
+  readonly onStatistics?: (id: string, mean: tf.Tensor1D, variance?: tf.Tensor1D) => void;
 }
 
 function batchNorm(x: T4, n: BatchNormNode, p: ParamLookup, o: RunOptions): T4 {
@@ -101,8 +106,24 @@ function batchNormTrain(
   return fn(x, weight, bias) as T4;
 }
 
-function instanceNorm(x: T4, n: InstanceNormNode, p: ParamLookup): T4 {
-  const { mean, variance } = tf.moments(x, [1, 2], true);
+function frozen(o: RunOptions, id: string): { mean: tf.Tensor; variance?: tf.Tensor } | null {
+  const s = o.statistics?.[id];
+  if (!o.statistics) return null;
+  if (!s) throw new DurnBugError(`no frozen statistics for ${id}`);
+  return { mean: tf.tensor1d(s.mean), ...(s.variance ? { variance: tf.tensor1d(s.variance) } : {}) };
+}
+
+function instanceNorm(x: T4, n: InstanceNormNode, p: ParamLookup, o: RunOptions): T4 {
+  const f = frozen(o, n.id);
+  const { mean, variance } = f ? { mean: f.mean, variance: f.variance! } : tf.moments(x, [1, 2], true);
+  if (!f && o.onStatistics) {
+    const c = n.channels;
+    o.onStatistics(
+      n.id,
+      tf.keep(tf.reshape(mean, [c]) as tf.Tensor1D),
+      tf.keep(tf.reshape(variance, [c]) as tf.Tensor1D),
+    );
+  }
   const normed = tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, n.eps)));
   return tf.add(tf.mul(normed, p(`${n.prefix}.scale`)), p(`${n.prefix}.shift`));
 }
@@ -123,7 +144,7 @@ function runNode(n: GraphNode, get: (id: string) => T4, p: ParamLookup, o: RunOp
     case 'batchNorm':
       return batchNorm(get(n.x), n, p, o);
     case 'instanceNorm':
-      return instanceNorm(get(n.x), n, p);
+      return instanceNorm(get(n.x), n, p, o);
     case 'relu':
       return tf.relu(get(n.x));
     case 'tanh':
@@ -138,8 +159,13 @@ function runNode(n: GraphNode, get: (id: string) => T4, p: ParamLookup, o: RunOp
       return tf.mul(get(n.a), get(n.b));
     case 'pixelShuffle':
       return pixelShuffle(get(n.x), n.factor);
-    case 'globalAvgPool':
-      return globalAvgPool(get(n.x));
+    case 'globalAvgPool': {
+      const f = frozen(o, n.id);
+      if (f) return tf.reshape(f.mean, [1, 1, 1, -1]) as T4;
+      const pooled = globalAvgPool(get(n.x));
+      o.onStatistics?.(n.id, tf.keep(tf.reshape(pooled, [-1]) as tf.Tensor1D));
+      return pooled;
+    }
     case 'linear': {
       const bias = n.bias === null ? null : (p(n.bias) as tf.Tensor1D);
       return linear(get(n.x), p(n.weight) as tf.Tensor2D, bias);

@@ -5,6 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { DurnBugError, DurnUserError } from '../../../errors.ts';
+import type { GraphStatistics, NodeStatistics } from '../../graph/statistics.ts';
 import type { NetworkDefinition, ParamSpec } from '../../graph/types.ts';
 import type { HostTensor, StateDict } from '../../weights/types.ts';
 import { type BatchNormStats, runGraph } from './interpreter.ts';
@@ -111,10 +112,39 @@ export class TfjsModel {
     if (this.disposed) throw new DurnBugError(`${this.def.id} model used after dispose()`);
   }
 
-  /** Inference (BatchNorm with running statistics) on x, NHWC; the caller owns the result. */
-  predict(x: T4): T4 {
+  /**
+   * Inference (BatchNorm with running statistics) on x, NHWC; the caller owns the result. With
+   * `statistics`, instance norms and global pools use them instead of x's (graph/statistics.ts).
+   */
+  predict(x: T4, statistics?: GraphStatistics): T4 {
     this.live();
-    return tf.tidy(() => runGraph(this.def.graph, x, this.param, { mode: 'eval', releaseEarly: true }));
+    const o = { mode: 'eval', releaseEarly: true, ...(statistics ? { statistics } : {}) } as const;
+    return tf.tidy(() => runGraph(this.def.graph, x, this.param, o));
+  }
+
+  /** Each statistic node's statistics, as computed from x (NHWC, batch 1). */
+  async collectStatistics(x: T4): Promise<GraphStatistics> {
+    this.live();
+    const kept: { id: string; mean: tf.Tensor1D; variance?: tf.Tensor1D }[] = [];
+    try {
+      tf.dispose(
+        tf.tidy(() =>
+          runGraph(this.def.graph, x, this.param, {
+            mode: 'eval',
+            releaseEarly: true,
+            onStatistics: (id, mean, variance) => kept.push({ id, mean, ...(variance ? { variance } : {}) }),
+          }),
+        ),
+      );
+      const stats: Record<string, NodeStatistics> = {};
+      for (const k of kept) {
+        const mean = Float32Array.from(await k.mean.data());
+        stats[k.id] = k.variance ? { mean, variance: Float32Array.from(await k.variance.data()) } : { mean };
+      }
+      return stats;
+    } finally {
+      for (const k of kept) tf.dispose([k.mean, ...(k.variance ? [k.variance] : [])]);
+    }
   }
 
   /**

@@ -1,7 +1,8 @@
 /** The tfjs engine as an InferenceSession: one planar CHW image in, one out. */
 import * as tf from '@tensorflow/tfjs-core';
 import { DurnUserError } from '../../../errors.ts';
-import type { ImageTensor, InferenceSession, SessionOptions } from '../types.ts';
+import { checkStatistics, type GraphStatistics, statisticNodes } from '../../graph/statistics.ts';
+import type { ImageTensor, InferenceSession, RunOptions, SessionOptions } from '../types.ts';
 import { initTfjs, type TfjsBackendChoice } from './backend.ts';
 import { TfjsModel } from './model.ts';
 
@@ -43,31 +44,47 @@ function checkInput(o: SessionOptions, input: ImageTensor): void {
   }
 }
 
+function nhwc(input: ImageTensor): tf.Tensor4D {
+  const { channels, height, width } = input;
+  return tf.tidy(
+    () => tf.transpose(tf.tensor4d(input.data, [1, channels, height, width]), [0, 2, 3, 1]) as tf.Tensor4D,
+  );
+}
+
 export async function createTfjsSession(opts: TfjsSessionOptions): Promise<InferenceSession> {
   const backend = backendFor(opts);
   const init = await initTfjs(backend ? { backend } : {});
   const model = TfjsModel.fromStateDict(opts.network, opts.weights);
   const net = opts.network;
+  // Only networks with statistic nodes take or give statistics.
+  const frozen = statisticNodes(net.graph).length > 0;
   let closed = false;
   return {
     engine: 'tfjs',
     description: `tfjs ${init.backend}${init.backend === 'wasm' ? ' (1 thread)' : ''}`,
-    async run(input: ImageTensor): Promise<ImageTensor> {
+    async run(input: ImageTensor, options?: RunOptions): Promise<ImageTensor> {
       if (closed) throw new DurnUserError('INVALID_OPTION', 'The tfjs session was used after dispose()');
       checkInput(opts, input);
-      const { channels, height, width } = input;
-      const out = tf.tidy(() => {
-        const x = tf.transpose(
-          tf.tensor4d(input.data, [1, channels, height, width]),
-          [0, 2, 3, 1],
-        ) as tf.Tensor4D;
-        return tf.transpose(model.predict(x), [0, 3, 1, 2]);
-      });
+      const { height, width } = input;
+      const stats = frozen ? options?.statistics : undefined;
+      if (stats) checkStatistics(net.graph, stats);
+      const out = tf.tidy(() => tf.transpose(model.predict(nhwc(input), stats), [0, 3, 1, 2]));
       try {
         const data = (await out.data()) as Float32Array;
         return { data: Float32Array.from(data), channels: net.outChannels, height, width };
       } finally {
         out.dispose();
+      }
+    },
+    async collectStatistics(input: ImageTensor): Promise<GraphStatistics> {
+      if (closed) throw new DurnUserError('INVALID_OPTION', 'The tfjs session was used after dispose()');
+      checkInput(opts, input);
+      if (!frozen) return {};
+      const x = nhwc(input);
+      try {
+        return await model.collectStatistics(x);
+      } finally {
+        x.dispose();
       }
     },
     async dispose(): Promise<void> {
