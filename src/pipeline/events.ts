@@ -39,6 +39,11 @@ export type RunEvent =
       readonly task: string;
       readonly network: string;
       readonly tiles: number;
+      /**
+       * Set when tiles run with frozen whole-image statistics: the scale of the image they were
+       * collected from (1: the image itself, 0.5: a copy shrunk 2×).
+       */
+      readonly statisticsScale?: number;
     }
   | {
       readonly type: 'tile-done';

@@ -6,8 +6,9 @@ import { availableParallelism } from 'node:os';
 import { Piscina } from 'piscina';
 import { type DurnErrorCode, DurnUserError } from '../../errors.ts';
 import type { DeviceChoice, EngineChoice, ImageTensor } from '../../models/engines/types.ts';
+import type { GraphStatistics } from '../../models/graph/statistics.ts';
 import type { NetworkId } from '../../models/graph/types.ts';
-import type { SerializedError, TileResult, TileTask } from './protocol.ts';
+import type { SerializedError, StatisticsResult, TileResult, TileTask } from './protocol.ts';
 import { moveWith } from './transfer.ts';
 
 export interface PoolOptions {
@@ -70,7 +71,38 @@ export class TilePool {
     weightsPath: string,
     tile: ImageTensor,
     signal?: AbortSignal,
+    statistics?: GraphStatistics,
   ): Promise<ImageTensor> {
+    const result = (await this.send(network, weightsPath, tile, signal, {
+      kind: 'run',
+      ...(statistics ? { statistics } : {}),
+    })) as TileResult;
+    return { data: result.data, channels: result.channels, height: result.height, width: result.width };
+  }
+
+  /**
+   * The network's statistics (instance norms, global pools) over `image`, for freezing them in
+   * the tiles' runs. Takes ownership of `image.data`'s buffer, as `run` does.
+   */
+  async collectStatistics(
+    network: NetworkId,
+    weightsPath: string,
+    image: ImageTensor,
+    signal?: AbortSignal,
+  ): Promise<GraphStatistics> {
+    const result = (await this.send(network, weightsPath, image, signal, {
+      kind: 'collect',
+    })) as StatisticsResult;
+    return result.statistics;
+  }
+
+  private async send(
+    network: NetworkId,
+    weightsPath: string,
+    tile: ImageTensor,
+    signal: AbortSignal | undefined,
+    extra: Pick<TileTask, 'kind' | 'statistics'>,
+  ): Promise<TileResult | StatisticsResult> {
     const owned = tile.data.byteOffset === 0 && tile.data.byteLength === tile.data.buffer.byteLength;
     const data = owned ? tile.data : tile.data.slice();
     const task: TileTask = {
@@ -85,13 +117,13 @@ export class TilePool {
       channels: tile.channels,
       height: tile.height,
       width: tile.width,
+      ...extra,
     };
-    let result: TileResult;
+    let result: TileResult | StatisticsResult;
     try {
-      result = (await this.piscina.run(
-        moveWith(task, [data.buffer]),
-        signal ? { signal } : {},
-      )) as TileResult;
+      result = (await this.piscina.run(moveWith(task, [data.buffer]), signal ? { signal } : {})) as
+        | TileResult
+        | StatisticsResult;
     } catch (err) {
       if (isSerializedError(err)) {
         throw new DurnUserError(err.code as DurnErrorCode, err.message, err.hint ? { hint: err.hint } : {});
@@ -108,7 +140,7 @@ export class TilePool {
         this.onNotice?.(n);
       }
     }
-    return { data: result.data, channels: result.channels, height: result.height, width: result.width };
+    return result;
   }
 
   async close(): Promise<void> {

@@ -1,5 +1,6 @@
 /** Messages between the tile pool and its worker threads. Tile buffers are transferred, not copied. */
 import type { DeviceChoice, EngineChoice } from '../../models/engines/types.ts';
+import type { GraphStatistics } from '../../models/graph/statistics.ts';
 import type { NetworkId } from '../../models/graph/types.ts';
 
 export interface SessionKey {
@@ -16,6 +17,16 @@ export interface TileTask {
   readonly channels: number;
   readonly height: number;
   readonly width: number;
+  /** 'run' (default): the network's output; 'collect': its statistics (graph/statistics.ts). */
+  readonly kind?: 'run' | 'collect';
+  /** Frozen statistics for a 'run' (cloned, small: a few vectors per layer). */
+  readonly statistics?: GraphStatistics;
+}
+
+export interface StatisticsResult {
+  readonly statistics: GraphStatistics;
+  readonly engine: string;
+  readonly notices: readonly string[];
 }
 
 export interface TileResult {

@@ -8,7 +8,7 @@ import { createSession } from '../../models/engines/index.ts';
 import type { InferenceSession } from '../../models/engines/types.ts';
 import { getNetwork } from '../../models/networks/index.ts';
 import { loadWeights } from '../../models/weights/index.ts';
-import type { SerializedError, SessionKey, TileResult, TileTask } from './protocol.ts';
+import type { SerializedError, SessionKey, StatisticsResult, TileResult, TileTask } from './protocol.ts';
 import { moveWith } from './transfer.ts';
 
 interface Open {
@@ -45,15 +45,15 @@ function sessionFor(key: SessionKey): Promise<Open> {
   return s;
 }
 
-export default async function runTile(task: TileTask): Promise<TileResult> {
+export default async function runTile(task: TileTask): Promise<TileResult | StatisticsResult> {
   try {
     const { session, notices } = await sessionFor(task.session);
-    const out = await session.run({
-      data: task.data,
-      channels: task.channels,
-      height: task.height,
-      width: task.width,
-    });
+    const input = { data: task.data, channels: task.channels, height: task.height, width: task.width };
+    if (task.kind === 'collect') {
+      const statistics = await session.collectStatistics(input);
+      return { statistics, engine: session.description, notices: notices.splice(0) };
+    }
+    const out = await session.run(input, task.statistics ? { statistics: task.statistics } : {});
     const result: TileResult = {
       data: out.data,
       channels: out.channels,

@@ -5,12 +5,14 @@
  */
 import { DurnUserError } from '../../errors.ts';
 import type { ImageTensor } from '../../models/engines/types.ts';
+import type { GraphStatistics } from '../../models/graph/statistics.ts';
 import type { NetworkId } from '../../models/graph/types.ts';
 import { getNetwork } from '../../models/networks/index.ts';
 import type { BaseTaskOptions, TaskPlugin } from '../../plugins/types.ts';
 import type { RunEventListener } from '../events.ts';
 import type { TilePool } from '../pool/pool.ts';
 import { planInputFor, planTiles, Stitcher, tileInput } from '../tiling/index.ts';
+import { statisticsInput } from '../tiling/statistics.ts';
 import type { Gate } from './gate.ts';
 
 export interface ResolvedStep {
@@ -23,6 +25,14 @@ export interface ResolvedStep {
 export interface TilingOverride {
   readonly tile?: number;
   readonly overlap?: number;
+  /**
+   * Networks with instance norms or global pools, when tiled: 'frozen' (default) collects their
+   * statistics over the whole image (or a shrunk copy) first and every tile uses them; 'tile'
+   * lets each tile compute its own (seams; kept for comparison).
+   */
+  readonly statistics?: 'frozen' | 'tile';
+  /** Largest image the statistics pass runs on; larger images are shrunk by a whole factor. */
+  readonly statisticsPixels?: number;
 }
 
 export interface TensorContext {
@@ -72,14 +82,33 @@ async function runStep(
       `No weights resolved for ${plugin.id} (network ${network.id})`,
     );
   const defaults = plugin.tiling[network.id]!;
+  const tiling = {
+    tile: ctx.tiling?.tile ?? defaults.tile,
+    overlap: ctx.tiling?.overlap ?? defaults.overlap,
+  };
+  // Frozen statistics make a global-statistics network local: plan (blend) as for one.
+  const freeze =
+    network.globalStatistics &&
+    (ctx.tiling?.statistics ?? 'frozen') === 'frozen' &&
+    planTiles(planInputFor(network, image, tiling)).tiles.length > 1;
   const plan = planTiles(
-    planInputFor(network, image, {
-      tile: ctx.tiling?.tile ?? defaults.tile,
-      overlap: ctx.tiling?.overlap ?? defaults.overlap,
-    }),
+    planInputFor({ ...network, globalStatistics: network.globalStatistics && !freeze }, image, tiling),
   );
   const stepCtx = { network, options };
   const input = plugin.preprocess(image, stepCtx);
+  let statistics: GraphStatistics | undefined;
+  let statisticsFactor: number | undefined;
+  if (freeze) {
+    await ctx.gate?.wait(ctx.signal);
+    throwIfAborted(ctx.signal);
+    const source = statisticsInput(
+      input,
+      network,
+      ctx.tiling?.statisticsPixels ?? 2 * tiling.tile * tiling.tile,
+    );
+    statistics = await ctx.pool.collectStatistics(network.id, weightsPath, source.image, ctx.signal);
+    statisticsFactor = source.factor;
+  }
   const stitcher = new Stitcher(plan, network.outChannels);
   const total = plan.tiles.length;
   ctx.emit({
@@ -89,6 +118,7 @@ async function runStep(
     task: plugin.id,
     network: network.id,
     tiles: total,
+    ...(statisticsFactor === undefined ? {} : { statisticsScale: 1 / statisticsFactor }),
   });
 
   // Keep the pool busy with a bounded window of tiles in flight.
@@ -104,10 +134,12 @@ async function runStep(
       // The pool takes the tile's buffer; never hand it the image's own.
       if (x.data.buffer === input.data.buffer || x.data.buffer === image.data.buffer)
         x = { ...x, data: x.data.slice() };
-      const out = await ctx.pool.run(network.id, weightsPath, x, ctx.signal).catch((err: unknown) => {
-        failed = true; // the other lanes stop taking tiles
-        throw err;
-      });
+      const out = await ctx.pool
+        .run(network.id, weightsPath, x, ctx.signal, statistics)
+        .catch((err: unknown) => {
+          failed = true; // the other lanes stop taking tiles
+          throw err;
+        });
       stitcher.add(tile, out);
       done += 1;
       ctx.emit({ type: 'tile-done', file: ctx.file, step: index, done, total });
