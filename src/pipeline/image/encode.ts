@@ -39,6 +39,41 @@ export function defaultEncodeOptions(decoded: DecodedImage, format?: OutputForma
 }
 
 export async function encodeImage(image: EncodableImage, opts: EncodeOptions): Promise<Buffer> {
+  const { pixels, alpha } = image;
+  const n = pixels.width * pixels.height;
+  if (
+    (pixels.channels !== 1 && pixels.channels !== 3) ||
+    pixels.data.length !== n * pixels.channels ||
+    (alpha && alpha.length !== n)
+  ) {
+    throw new DurnBugError(
+      `encodeImage got a malformed tensor (${pixels.channels}×${pixels.height}×${pixels.width}, ${pixels.data.length} values)`,
+    );
+  }
+  const encoder = createEncoder(
+    { width: pixels.width, height: pixels.height, channels: pixels.channels, alpha },
+    opts,
+  );
+  encoder.writeRows(pixels, 0);
+  return encoder.finish();
+}
+
+/**
+ * An encoder fed in bands of rows, top to bottom: each band is converted to the output profile and
+ * quantised into one interleaved integer buffer (1 or 2 bytes a sample, a quarter or half of the
+ * float image), which sharp encodes at the end. The caller never holds the full float result.
+ */
+export interface BandEncoder {
+  /** Writes `rows` (working-space floats, `rows.height` rows) at image row `y`. */
+  writeRows(rows: ImageTensor, y: number): void;
+  /** Encodes once every row has been written. */
+  finish(): Promise<Buffer>;
+}
+
+export function createEncoder(
+  size: { width: number; height: number; channels: number; alpha: Float32Array | null },
+  opts: EncodeOptions,
+): BandEncoder {
   const parsed = EncodeOptions.safeParse(opts);
   if (!parsed.success) {
     throw new DurnUserError(
@@ -57,18 +92,14 @@ export async function encodeImage(image: EncodableImage, opts: EncodeOptions): P
       },
     );
   }
-  const { pixels, alpha } = image;
-  const n = pixels.width * pixels.height;
-  if (
-    (pixels.channels !== 1 && pixels.channels !== 3) ||
-    pixels.data.length !== n * pixels.channels ||
-    (alpha && alpha.length !== n)
-  ) {
+  const { width, height, alpha } = size;
+  const n = width * height;
+  if ((size.channels !== 1 && size.channels !== 3) || (alpha && alpha.length !== n)) {
     throw new DurnBugError(
-      `encodeImage got a malformed tensor (${pixels.channels}×${pixels.height}×${pixels.width}, ${pixels.data.length} values)`,
+      `createEncoder got ${size.channels} channels, alpha ${alpha?.length} for ${n} pixels`,
     );
   }
-  const grey = pixels.channels === 1;
+  const grey = size.channels === 1;
   const icc = o.iccProfile;
   const original = profileTransform(icc, grey);
   const isRgbProfile = icc !== null && parseIcc(icc)?.colourSpace === 'RGB ';
@@ -82,35 +113,62 @@ export async function encodeImage(image: EncodableImage, opts: EncodeOptions): P
   // Profiles we cannot invert otherwise (CMYK, Lab, 16-bit LUT) are written as untagged sRGB.
   const transform = viaLcms || original.kind === 'lcms' ? ({ kind: 'identity' } as const) : original;
   const attach = icc !== null && !viaLcms && original.kind !== 'lcms';
-
-  const device = workingToDevice(transform, pixels.data, n);
   const levels = bitDepth === 16 ? 65535 : 255;
-  const channels = pixels.channels + (alpha ? 1 : 0);
+  const channels = size.channels + (alpha ? 1 : 0);
   const samples = bitDepth === 16 ? new Uint16Array(n * channels) : new Uint8Array(n * channels);
-  interleave(device, alpha, samples, n, pixels.channels, levels);
-
-  const scratch = await mkdtemp(join(tmpdir(), 'durn-encode-'));
-  try {
-    let pipeline = sharp(samples, {
-      raw: { width: pixels.width, height: pixels.height, channels: channels as 1 | 2 | 3 | 4 },
-    }).toColourspace(grey ? (bitDepth === 16 ? 'grey16' : 'b-w') : bitDepth === 16 ? 'rgb16' : 'srgb');
-    if (viaLcms && icc !== null) {
-      const iccPath = join(scratch, 'profile.icc');
-      await writeFile(iccPath, icc);
-      pipeline = pipeline.withIccProfile(iccPath, { attach: true });
-    }
-    const buf = await formatPipeline(pipeline, o.format, o.quality, o.lossless ?? false).toBuffer();
-    if (o.format === 'avif' || o.format === 'heif') return buf;
-    // We converted the pixels ourselves, so the original bytes go in unchanged.
-    if (attach && icc !== null) return await attachIcc(buf, icc, o.format, scratch);
-    // The source profile could not be reproduced (CMYK, Lab, 16-bit LUT): the pixels are sRGB,
-    // and the file says so, rather than leaving viewers to guess from a missing profile.
-    if (icc !== null && !viaLcms && !grey)
-      return await attachIcc(buf, await srgbProfile(), o.format, scratch);
-    return buf;
-  } finally {
-    await rm(scratch, { recursive: true, force: true });
-  }
+  let written = 0;
+  return {
+    writeRows(rows: ImageTensor, y: number): void {
+      const m = rows.width * rows.height;
+      if (
+        rows.width !== width ||
+        rows.channels !== size.channels ||
+        rows.data.length !== m * rows.channels ||
+        y !== written ||
+        y + rows.height > height
+      ) {
+        throw new DurnBugError(
+          `encoder band ${rows.channels}×${rows.height}×${rows.width} at row ${y} (next row ${written}, image ${size.channels}×${height}×${width})`,
+        );
+      }
+      const device = workingToDevice(transform, rows.data, m);
+      const a = alpha ? alpha.subarray(y * width, y * width + m) : null;
+      interleave(
+        device,
+        a,
+        samples.subarray(y * width * channels, (y * width + m) * channels),
+        m,
+        size.channels,
+        levels,
+      );
+      written += rows.height;
+    },
+    async finish(): Promise<Buffer> {
+      if (written !== height) throw new DurnBugError(`encoder finished after ${written} of ${height} rows`);
+      const scratch = await mkdtemp(join(tmpdir(), 'durn-encode-'));
+      try {
+        let pipeline = sharp(samples, {
+          raw: { width, height, channels: channels as 1 | 2 | 3 | 4 },
+        }).toColourspace(grey ? (bitDepth === 16 ? 'grey16' : 'b-w') : bitDepth === 16 ? 'rgb16' : 'srgb');
+        if (viaLcms && icc !== null) {
+          const iccPath = join(scratch, 'profile.icc');
+          await writeFile(iccPath, icc);
+          pipeline = pipeline.withIccProfile(iccPath, { attach: true });
+        }
+        const buf = await formatPipeline(pipeline, o.format, o.quality, o.lossless ?? false).toBuffer();
+        if (o.format === 'avif' || o.format === 'heif') return buf;
+        // We converted the pixels ourselves, so the original bytes go in unchanged.
+        if (attach && icc !== null) return await attachIcc(buf, icc, o.format, scratch);
+        // The source profile could not be reproduced (CMYK, Lab, 16-bit LUT): the pixels are sRGB,
+        // and the file says so, rather than leaving viewers to guess from a missing profile.
+        if (icc !== null && !viaLcms && !grey)
+          return await attachIcc(buf, await srgbProfile(), o.format, scratch);
+        return buf;
+      } finally {
+        await rm(scratch, { recursive: true, force: true });
+      }
+    },
+  };
 }
 
 /** Planar [0,1] floats → interleaved integers: clamp, then round half up (floor(v·max + 0.5)). */

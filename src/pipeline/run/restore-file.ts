@@ -13,12 +13,12 @@ import { VERSION } from '../../version.ts';
 import type { RunEventListener } from '../events.ts';
 import { writeFileAtomic } from '../fs/atomic.ts';
 import { decodeImage } from '../image/decode.ts';
-import { defaultEncodeOptions, encodeImage } from '../image/encode.ts';
+import { createEncoder, defaultEncodeOptions } from '../image/encode.ts';
 import type { OutputFormat } from '../image/types.ts';
 import { copyMetadata, type Provenance } from '../metadata/copy.ts';
 import type { TilePool } from '../pool/pool.ts';
 import type { Gate } from './gate.ts';
-import { type ResolvedStep, restoreTensor, type TilingOverride } from './restore-tensor.ts';
+import { type ResolvedStep, restoreTensorTo, type TilingOverride } from './restore-tensor.ts';
 
 export interface FileOptions {
   readonly format?: OutputFormat;
@@ -74,23 +74,30 @@ export async function restoreFile(
     height: decoded.height,
     steps: steps.map((s, i) => ({ task: s.plugin.id, network: networks[i]!.id })),
   });
-  const restored = await restoreTensor(decoded.pixels, steps, {
-    pool: ctx.pool,
-    file: input,
-    emit: ctx.emit,
-    ...(ctx.signal ? { signal: ctx.signal } : {}),
-    ...(ctx.gate ? { gate: ctx.gate } : {}),
-    ...(opts.tiling ? { tiling: opts.tiling } : {}),
-  });
   const encodeOpts = defaultEncodeOptions(decoded, opts.format);
-  const buffer = await encodeImage(
-    { pixels: restored, alpha: decoded.alpha },
+  // Restored rows are encoded as they leave the stitcher: the full float result is never held.
+  const encoder = createEncoder(
+    { width: decoded.width, height: decoded.height, channels: decoded.pixels.channels, alpha: decoded.alpha },
     {
       ...encodeOpts,
       ...(opts.quality === undefined ? {} : { quality: opts.quality }),
       ...(opts.bitDepth === undefined ? {} : { bitDepth: opts.bitDepth }),
     },
   );
+  await restoreTensorTo(
+    decoded.pixels,
+    steps,
+    {
+      pool: ctx.pool,
+      file: input,
+      emit: ctx.emit,
+      ...(ctx.signal ? { signal: ctx.signal } : {}),
+      ...(ctx.gate ? { gate: ctx.gate } : {}),
+      ...(opts.tiling ? { tiling: opts.tiling } : {}),
+    },
+    (rows, y) => encoder.writeRows(rows, y),
+  );
+  const buffer = await encoder.finish();
   const provenance: Provenance = {
     software: 'durn',
     version: VERSION,

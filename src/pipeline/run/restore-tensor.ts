@@ -13,6 +13,7 @@ import type { RunEventListener } from '../events.ts';
 import type { TilePool } from '../pool/pool.ts';
 import { planInputFor, planTiles, Stitcher, tileInput } from '../tiling/index.ts';
 import { statisticsInput } from '../tiling/statistics.ts';
+import { cropTile } from '../tiling/tensor.ts';
 import type { Gate } from './gate.ts';
 
 export interface ResolvedStep {
@@ -48,15 +49,42 @@ function throwIfAborted(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw new DurnUserError('ABORTED', 'The run was cancelled');
 }
 
+/** Finished rows of the result, top to bottom: `rows.height` rows starting at image row `y`. */
+export type RowSink = (rows: ImageTensor, y: number) => void;
+
 export async function restoreTensor(
   image: ImageTensor,
   steps: readonly ResolvedStep[],
   ctx: TensorContext,
 ): Promise<ImageTensor> {
-  let current = image;
+  const out = await restoreSteps(image, steps, ctx);
+  if (!out) throw new DurnUserError('ABORTED', 'The step finished without output');
+  return out;
+}
+
+/**
+ * As restoreTensor, but the last step's result goes to `sink` band by band as tiles finish, so
+ * the full result is never held (memory: the input, a band of rows a tile tall, tiles in flight).
+ */
+export async function restoreTensorTo(
+  image: ImageTensor,
+  steps: readonly ResolvedStep[],
+  ctx: TensorContext,
+  sink: RowSink,
+): Promise<void> {
+  await restoreSteps(image, steps, ctx, sink);
+}
+
+async function restoreSteps(
+  image: ImageTensor,
+  steps: readonly ResolvedStep[],
+  ctx: TensorContext,
+  sink?: RowSink,
+): Promise<ImageTensor | undefined> {
+  let current: ImageTensor | undefined = image;
   for (const [index, step] of steps.entries()) {
     const started = performance.now();
-    current = await runStep(current, step, index, ctx);
+    current = await runStep(current!, step, index, ctx, index === steps.length - 1 ? sink : undefined);
     ctx.emit({
       type: 'step-done',
       file: ctx.file,
@@ -72,7 +100,8 @@ async function runStep(
   step: ResolvedStep,
   index: number,
   ctx: TensorContext,
-): Promise<ImageTensor> {
+  sink?: RowSink,
+): Promise<ImageTensor | undefined> {
   const { plugin, options } = step;
   const network = getNetwork(plugin.networkFor({ channels: image.channels === 1 ? 1 : 3 }));
   const weightsPath = step.weights[network.id];
@@ -109,7 +138,36 @@ async function runStep(
     statistics = await ctx.pool.collectStatistics(network.id, weightsPath, source.image, ctx.signal);
     statisticsFactor = source.factor;
   }
-  const stitcher = new Stitcher(plan, network.outChannels);
+  // Streaming: the plugin's postprocess is pixel-local, so it runs per band with the matching
+  // rows of the step's input.
+  const stitcher = new Stitcher(
+    plan,
+    network.outChannels,
+    sink
+      ? {
+          onRows: (rows, y) =>
+            sink(
+              plugin.postprocess(
+                rows,
+                cropTile(image, { x: 0, y, width: image.width, height: rows.height }),
+                stepCtx,
+              ),
+              y,
+            ),
+        }
+      : {},
+  );
+  // The streaming stitcher takes tiles in plan order; outputs finishing early wait here.
+  const waiting = new Map<number, ImageTensor>();
+  let nextToStitch = 0;
+  const stitch = (index: number, out: ImageTensor) => {
+    waiting.set(index, out);
+    for (let o = waiting.get(nextToStitch); o; o = waiting.get(nextToStitch)) {
+      waiting.delete(nextToStitch);
+      stitcher.add(plan.tiles[nextToStitch]!, o);
+      nextToStitch += 1;
+    }
+  };
   const total = plan.tiles.length;
   ctx.emit({
     type: 'step-start',
@@ -140,7 +198,7 @@ async function runStep(
           failed = true; // the other lanes stop taking tiles
           throw err;
         });
-      stitcher.add(tile, out);
+      stitch(tile.index, out);
       done += 1;
       ctx.emit({ type: 'tile-done', file: ctx.file, step: index, done, total });
     }
@@ -151,6 +209,7 @@ async function runStep(
   if (failure) throw failure.reason;
   throwIfAborted(ctx.signal);
   const output = stitcher.finish();
+  if (sink) return undefined;
   if (!output) throw new DurnUserError('ABORTED', 'The step finished without output');
   return plugin.postprocess(output, image, stepCtx);
 }
