@@ -39,6 +39,10 @@ export type RunEvent =
       readonly task: string;
       readonly network: string;
       readonly tiles: number;
+      /** Tile side (input pixels, context included; the image's longer side for one tile). */
+      readonly tile?: number;
+      /** How the tile size was chosen, in words ("--tile", "whole image, …", "… a tile × 2 workers"). */
+      readonly tileReason?: string;
       /**
        * Set when tiles run with frozen whole-image statistics: the scale of the image they were
        * collected from (1: the image itself, 0.5: a copy shrunk 2×).

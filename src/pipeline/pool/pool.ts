@@ -57,6 +57,11 @@ export class TilePool {
     });
   }
 
+  /** Intra-op threads a single task may use when it runs alone (a whole image, a statistics pass). */
+  get allThreads(): number {
+    return this.workers * this.threadsPerWorker;
+  }
+
   /** Tiles that can be in flight without idling a worker: enough to hide the stitching. */
   get capacity(): number {
     return this.workers * 2;
@@ -70,13 +75,20 @@ export class TilePool {
     network: NetworkId,
     weightsPath: string,
     tile: ImageTensor,
-    signal?: AbortSignal,
-    statistics?: GraphStatistics,
+    options: { signal?: AbortSignal; statistics?: GraphStatistics; threads?: number } = {},
   ): Promise<ImageTensor> {
-    const result = (await this.send(network, weightsPath, tile, signal, {
-      kind: 'run',
-      ...(statistics ? { statistics } : {}),
-    })) as TileResult;
+    const { signal, statistics, threads } = options;
+    const result = (await this.send(
+      network,
+      weightsPath,
+      tile,
+      signal,
+      {
+        kind: 'run',
+        ...(statistics ? { statistics } : {}),
+      },
+      threads,
+    )) as TileResult;
     return { data: result.data, channels: result.channels, height: result.height, width: result.width };
   }
 
@@ -89,10 +101,16 @@ export class TilePool {
     weightsPath: string,
     image: ImageTensor,
     signal?: AbortSignal,
+    threads?: number,
   ): Promise<GraphStatistics> {
-    const result = (await this.send(network, weightsPath, image, signal, {
-      kind: 'collect',
-    })) as StatisticsResult;
+    const result = (await this.send(
+      network,
+      weightsPath,
+      image,
+      signal,
+      { kind: 'collect' },
+      threads,
+    )) as StatisticsResult;
     return result.statistics;
   }
 
@@ -102,6 +120,7 @@ export class TilePool {
     tile: ImageTensor,
     signal: AbortSignal | undefined,
     extra: Pick<TileTask, 'kind' | 'statistics'>,
+    threads = this.threadsPerWorker,
   ): Promise<TileResult | StatisticsResult> {
     const owned = tile.data.byteOffset === 0 && tile.data.byteLength === tile.data.buffer.byteLength;
     const data = owned ? tile.data : tile.data.slice();
@@ -111,7 +130,7 @@ export class TilePool {
         weightsPath,
         engine: this.engine,
         device: this.device,
-        threads: this.threadsPerWorker,
+        threads,
       },
       data,
       channels: tile.channels,

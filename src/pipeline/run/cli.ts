@@ -121,7 +121,7 @@ export function registerRestoreCommand(program: Command): void {
       'weights file for the task, or per task (repeatable)',
       collectWeights,
     )
-    .option('--tile <px>', 'tile size (default per network)', int('--tile'))
+    .option('--tile <px>', 'tile size in pixels (default: chosen from free memory and the network; the whole image when it fits)', int('--tile'))
     .option('--overlap <px>', 'tile overlap (default per network)', int('--overlap'))
     .option('--workers <n>', 'worker threads (default: one per core)', int('--workers'))
     .addOption(

@@ -12,7 +12,13 @@ export function eventLine(e: RunEvent): string | null {
     case 'file-start':
       return `${e.file}: ${e.width}×${e.height}, ${e.steps.map((s) => `${s.task} (${s.network})`).join(' → ')}`;
     case 'step-start':
-      return `${basename(e.file)}: step ${e.step + 1} ${e.task}, ${e.tiles} tile${e.tiles === 1 ? '' : 's'}`;
+      return (
+        `${basename(e.file)}: step ${e.step + 1} ${e.task}, ${e.tiles} tile${e.tiles === 1 ? '' : 's'}` +
+        (e.tile ? ` of ${e.tile} px (${e.tileReason ?? 'plugin default'})` : '') +
+        (e.statisticsScale === undefined
+          ? ''
+          : `, statistics frozen from ${e.statisticsScale === 1 ? 'the whole image' : `a copy at 1/${Math.round(1 / e.statisticsScale)} scale`}`)
+      );
     case 'file-done':
       return `${e.file} → ${e.output} (${secs(e.seconds)}, ${(e.megapixels / e.seconds).toFixed(3)} MP/s)`;
     case 'file-failed':

@@ -3,14 +3,17 @@
  * tiles with enough context for the network, tiles run in the worker pool (a bounded number in
  * flight, so memory holds a few tiles whatever the image size), and outputs are blended back.
  */
+import { freemem } from 'node:os';
 import { DurnUserError } from '../../errors.ts';
 import type { ImageTensor } from '../../models/engines/types.ts';
+import { bytesPerPixel } from '../../models/graph/memory.ts';
 import type { GraphStatistics } from '../../models/graph/statistics.ts';
 import type { NetworkId } from '../../models/graph/types.ts';
 import { getNetwork } from '../../models/networks/index.ts';
 import type { BaseTaskOptions, TaskPlugin } from '../../plugins/types.ts';
 import type { RunEventListener } from '../events.ts';
 import type { TilePool } from '../pool/pool.ts';
+import { chooseTile, WHOLE_MEMORY_CAP } from '../tiling/choose.ts';
 import { planInputFor, planTiles, Stitcher, tileInput } from '../tiling/index.ts';
 import { statisticsInput } from '../tiling/statistics.ts';
 import { cropTile } from '../tiling/tensor.ts';
@@ -111,10 +114,19 @@ async function runStep(
       `No weights resolved for ${plugin.id} (network ${network.id})`,
     );
   const defaults = plugin.tiling[network.id]!;
-  const tiling = {
-    tile: ctx.tiling?.tile ?? defaults.tile,
-    overlap: ctx.tiling?.overlap ?? defaults.overlap,
-  };
+  const overlap = ctx.tiling?.overlap ?? defaults.overlap;
+  const choice = chooseTile({
+    width: image.width,
+    height: image.height,
+    sizeMultiple: network.sizeMultiple,
+    bytesPerPixel: bytesPerPixel(network.graph),
+    overlap,
+    workers: ctx.pool.workers,
+    freeBytes: freemem(),
+    ...(ctx.tiling?.tile === undefined ? {} : { tile: ctx.tiling.tile }),
+  });
+  // A whole image has no neighbours: its overlap only has to pass the plan's checks.
+  const tiling = { tile: Math.max(choice.tile, 2 * overlap + 64), overlap };
   // Frozen statistics make a global-statistics network local: plan (blend) as for one.
   const freeze =
     network.globalStatistics &&
@@ -123,6 +135,8 @@ async function runStep(
   const plan = planTiles(
     planInputFor({ ...network, globalStatistics: network.globalStatistics && !freeze }, image, tiling),
   );
+  // One tile alone gets every thread of the pool; tiles in parallel get one worker's share each.
+  const threads = plan.tiles.length === 1 ? ctx.pool.allThreads : undefined;
   const stepCtx = { network, options };
   const input = plugin.preprocess(image, stepCtx);
   let statistics: GraphStatistics | undefined;
@@ -130,12 +144,16 @@ async function runStep(
   if (freeze) {
     await ctx.gate?.wait(ctx.signal);
     throwIfAborted(ctx.signal);
-    const source = statisticsInput(
-      input,
-      network,
-      ctx.tiling?.statisticsPixels ?? 2 * tiling.tile * tiling.tile,
+    // The statistics pass runs alone, with every thread, within the whole-image memory cap.
+    const pixels = Math.min(freemem() / 2, WHOLE_MEMORY_CAP) / bytesPerPixel(network.graph);
+    const source = statisticsInput(input, network, ctx.tiling?.statisticsPixels ?? pixels);
+    statistics = await ctx.pool.collectStatistics(
+      network.id,
+      weightsPath,
+      source.image,
+      ctx.signal,
+      ctx.pool.allThreads,
     );
-    statistics = await ctx.pool.collectStatistics(network.id, weightsPath, source.image, ctx.signal);
     statisticsFactor = source.factor;
   }
   // Streaming: the plugin's postprocess is pixel-local, so it runs per band with the matching
@@ -176,6 +194,8 @@ async function runStep(
     task: plugin.id,
     network: network.id,
     tiles: total,
+    tile: plan.tiles.length === 1 ? Math.max(plan.width, plan.height) : plan.tile,
+    tileReason: choice.reason,
     ...(statisticsFactor === undefined ? {} : { statisticsScale: 1 / statisticsFactor }),
   });
 
@@ -193,7 +213,11 @@ async function runStep(
       if (x.data.buffer === input.data.buffer || x.data.buffer === image.data.buffer)
         x = { ...x, data: x.data.slice() };
       const out = await ctx.pool
-        .run(network.id, weightsPath, x, ctx.signal, statistics)
+        .run(network.id, weightsPath, x, {
+          ...(ctx.signal ? { signal: ctx.signal } : {}),
+          ...(statistics ? { statistics } : {}),
+          ...(threads ? { threads } : {}),
+        })
         .catch((err: unknown) => {
           failed = true; // the other lanes stop taking tiles
           throw err;

@@ -191,7 +191,7 @@ export function registerWatchCommand(program: Command): void {
     .option('-q, --quality <1-100>', 'JPEG/WebP/AVIF/HEIF quality', int('--quality'))
     .option('--bit-depth <8|16>', 'output bits per sample (default: same as input)', int('--bit-depth'))
     .option('-w, --weights <file|task=file>', 'weights file, or per task (repeatable)', collectWeights)
-    .option('--tile <px>', 'tile size (default per network)', int('--tile'))
+    .option('--tile <px>', 'tile size in pixels (default: chosen from free memory and the network; the whole image when it fits)', int('--tile'))
     .option('--overlap <px>', 'tile overlap (default per network)', int('--overlap'))
     .addOption(new Option('--engine <engine>', 'inference engine').choices(['auto', 'onnx', 'tfjs']))
     .addOption(new Option('--device <device>', 'device for ONNX').choices(['auto', 'cpu', 'cuda']))
