@@ -25,7 +25,7 @@ const FIXTURE_OF: Record<NetworkId, string> = {
   'durn-s-p': 'durn_s_p',
 };
 
-interface Config {
+export interface Config {
   net: NetworkId;
   engine: 'onnx' | 'tfjs' | 'torch';
   threads: number;
@@ -33,7 +33,7 @@ interface Config {
   runs: number;
 }
 
-interface Result extends Config {
+export interface Result extends Config {
   seconds: number | null;
   rssMB: number | null;
   note?: string;
@@ -88,11 +88,11 @@ async function child(c: Config): Promise<void> {
   process.stdout.write(`${JSON.stringify(out)}\n`);
 }
 
-function torchAvailable(): boolean {
+export function torchAvailable(): boolean {
   return spawnSync('/usr/bin/python3', ['-c', 'import torch'], { stdio: 'ignore' }).status === 0;
 }
 
-function runChild(c: Config, graphDir: string): Result {
+export function runChild(c: Config, graphDir: string): Result {
   const [cmd, args] =
     c.engine === 'torch'
       ? [
