@@ -9,13 +9,13 @@ import { availableParallelism, cpus } from 'node:os';
 import { forwardFlops } from '../src/models/graph/analysis.ts';
 import { NETWORK_IDS, type NetworkId } from '../src/models/graph/types.ts';
 import { getNetwork } from '../src/models/networks/index.ts';
-import { NETWORK_DEFAULTS } from '../src/models/training/config.ts';
-import type { BatchSpec } from '../src/models/training/data/batches.ts';
-import type { ImageSet, TrainingImages } from '../src/models/training/data/images.ts';
-import { adamStep, createAdamState, DEFAULT_ADAM } from '../src/models/training/optimizer.ts';
-import { initTrainingBackend, Replica } from '../src/models/training/replica.ts';
-import { GradientWorkers } from '../src/models/training/workers.ts';
 import { initialWeights } from '../src/models/weights/init.ts';
+import { NETWORK_DEFAULTS } from '../src/training/config.ts';
+import type { BatchSpec } from '../src/training/data/batches.ts';
+import type { ImageSet, TrainingImages } from '../src/training/data/images.ts';
+import { adamStep, createAdamState, DEFAULT_ADAM } from '../src/training/optimizer.ts';
+import { initTrainingBackend, Replica } from '../src/training/replica.ts';
+import { GradientWorkers } from '../src/training/workers.ts';
 
 function arg(args: string[], name: string): string | undefined {
   const i = args.indexOf(name);

@@ -13,7 +13,10 @@ import { existsSync, statSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DurnUserError } from '../src/errors.ts';
+import { bundledWeightsDir } from '../src/core/config.ts';
+import { DurnUserError } from '../src/core/errors.ts';
+import { writeFileAtomic } from '../src/core/fs/atomic.ts';
+import type { ResolvedWeights } from '../src/plugins/weights-path.ts';
 import {
   DEFAULT_EVAL_LIMIT,
   type EvalReport,
@@ -23,12 +26,9 @@ import {
   renderEvalMarkdown,
   reportResult,
   selectProtocol,
-} from '../src/models/training/eval-report.ts';
-import { evaluateModel } from '../src/models/training/eval-run.ts';
-import { VALIDATION_SEED } from '../src/models/training/evaluate.ts';
-import { bundledWeightsDir } from '../src/pipeline/config.ts';
-import { writeFileAtomic } from '../src/pipeline/fs/atomic.ts';
-import type { ResolvedWeights } from '../src/plugins/weights-path.ts';
+} from '../src/training/eval-report.ts';
+import { evaluateModel } from '../src/training/eval-run.ts';
+import { VALIDATION_SEED } from '../src/training/evaluate.ts';
 import { usageError as fail, parseFlags, weightsIn } from './script-cli.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');

@@ -4,10 +4,10 @@
  * `defineTaskPlugin`.
  */
 import { z } from 'zod';
-import { DurnUserError, invariant } from '../errors.ts';
+import { DurnUserError, invariant } from '../core/errors.ts';
+import { numberBetween } from '../core/validation.ts';
 import type { ImageTensor } from '../models/engines/types.ts';
 import type { NetworkId } from '../models/graph/types.ts';
-import { numberBetween } from '../pipeline/validation.ts';
 import type { BaseTaskOptions, ChannelSupport, StepContext, TaskPlugin, TilingDefaults } from './types.ts';
 
 export const baseOptions = z

@@ -6,7 +6,7 @@
 import { readdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { DurnBugError, DurnUserError, expected } from '../errors.ts';
+import { DurnBugError, DurnUserError, expected } from '../core/errors.ts';
 import type { TaskPlugin } from './types.ts';
 
 // The same extension as this module: .ts when run from src/, .js from dist/.

@@ -4,7 +4,7 @@
  * Options win over the environment: DURN_ENGINE, DURN_DEVICE, DURN_THREADS.
  */
 import { z } from 'zod';
-import { DurnUserError, expected } from '../../errors.ts';
+import { DurnUserError, expected } from '../../core/errors.ts';
 import { loadOrt } from './onnx/runtime.ts';
 import type { EngineChoice, EngineName, InferenceSession, SessionOptions } from './types.ts';
 

@@ -1,5 +1,5 @@
 /** The registry of the six networks: each defined once, with what callers must know to feed it. */
-import { DurnUserError, expected } from '../../errors.ts';
+import { DurnUserError, expected } from '../../core/errors.ts';
 import { minimumSide } from '../graph/analysis.ts';
 import type { Graph, NetworkDefinition, NetworkId } from '../graph/types.ts';
 import { NETWORK_IDS } from '../graph/types.ts';

@@ -6,8 +6,8 @@
  */
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
-import { DurnUserError } from '../../errors.ts';
-import { writeFileAtomic } from '../../pipeline/fs/atomic.ts';
+import { DurnUserError } from '../../core/errors.ts';
+import { writeFileAtomic } from '../../core/fs/atomic.ts';
 import { NETWORK_IDS, type NetworkId } from '../graph/types.ts';
 import { decodeFloat16Array, encodeFloat16Array } from './float16.ts';
 import type { HostTensor, StateDict, Weights, WeightsMetadata } from './types.ts';

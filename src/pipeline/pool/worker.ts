@@ -3,7 +3,7 @@
  * runs tiles through it. Runs in a worker thread under piscina; tile buffers arrive and leave by
  * transfer.
  */
-import { DurnUserError } from '../../errors.ts';
+import { DurnUserError } from '../../core/errors.ts';
 import { createSession } from '../../models/engines/index.ts';
 import type { InferenceSession } from '../../models/engines/types.ts';
 import { getNetwork } from '../../models/networks/index.ts';

@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { access } from 'node:fs/promises';
-import { isUserError } from '../../errors.ts';
+import { isUserError } from '../../core/errors.ts';
 import type { WatchListener } from '../events.ts';
 import { TilePool } from '../pool/pool.ts';
 import { type ParsedRestoreOptions, parseRestoreOptions, type RestoreOptions } from '../run/options.ts';
