@@ -1,13 +1,14 @@
 /**
- * `durn train`, `durn eval` and `durn models install`. Parsing only: the work is in trainer.ts,
- * eval-run.ts and setup.ts, which the library exposes as well.
+ * `durn train`, `durn eval` and `durn models install`. Parsing only: the task's plugin is resolved
+ * by src/plugins/training.ts, which hands it to the generic trainer (src/training); the library
+ * exposes the same calls.
  */
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { DurnUserError } from '../core/errors.ts';
-import { evaluateModel, formatEvalTable } from '../training/eval-run.ts';
+import { installWeights } from '../plugins/install.ts';
+import { evaluateModel, train } from '../plugins/training.ts';
+import { formatEvalTable } from '../training/eval-run.ts';
 import { formatDuration, terminalReporter } from '../training/progress.ts';
-import { installWeights } from '../training/setup.ts';
-import { train } from '../training/trainer.ts';
 
 function int(value: string): number {
   const n = Number(value);

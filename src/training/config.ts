@@ -1,7 +1,8 @@
 /**
- * Training configuration: the options of `durn train` / `train()`, validated with zod, and the
- * per-network defaults derived from the authors' settings (reference doc, "Training settings").
- * Pure: no I/O, so the CLI, the library call, checkpoints and tests share one definition.
+ * Training configuration: the options of `durn train` / `train()`, validated with zod, resolved
+ * against the defaults the task plugin gives for the network (the authors' settings, reference doc,
+ * "Training settings"). Pure: no I/O, so the CLI, the library call, checkpoints and tests share one
+ * definition.
  */
 import { z } from 'zod';
 import { DurnUserError, expected } from '../core/errors.ts';
@@ -10,10 +11,8 @@ import { type Schedule, scheduleSchema } from './schedule.ts';
 
 export type LossKind = 'l2' | 'ssim-l1';
 
-/** What the authors used per network, with CPU-sized crops and batches (their GPU sizes in comments). */
-export interface NetworkTrainingDefaults {
-  /** Degradation registry key for synthetic data. */
-  readonly degradation: string;
+/** How a network trains: the task plugin supplies these (the authors' settings, CPU-sized). */
+export interface TrainingHyperparameters {
   readonly loss: LossKind;
   readonly lr: number;
   readonly patch: number;
@@ -25,76 +24,11 @@ export interface NetworkTrainingDefaults {
   readonly valPatch: number;
 }
 
-const ssimL1 = 'ssim-l1' as const;
-
-export const NETWORK_DEFAULTS: Record<NetworkId, NetworkTrainingDefaults> = {
-  // Authors: batch 100, crop 64, lr 1e-3, ×0.1 at 500/1000/1500/2500 of 3000 epochs, L2.
-  'durn-p': {
-    degradation: 'denoise-gray',
-    loss: 'l2',
-    lr: 1e-3,
-    patch: 64,
-    batch: 8,
-    schedule: { kind: 'step', milestones: [1 / 6, 1 / 3, 1 / 2, 5 / 6], gamma: 0.1 },
-    margin: 0,
-    valPatch: 128,
-  },
-  // Authors: batch 30, crop 128, lr 1e-4, ×0.1 at 1000/2000 of 3500.
-  'durn-p-nonorm': {
-    degradation: 'denoise-rgb',
-    loss: ssimL1,
-    lr: 1e-4,
-    patch: 96,
-    batch: 4,
-    schedule: { kind: 'step', milestones: [2 / 7, 4 / 7], gamma: 0.1 },
-    margin: 0,
-    valPatch: 128,
-  },
-  // Authors: batch 10, crop 256, lr 1e-4, ×0.1 at 2000/4000 of 5000.
-  'durn-u': {
-    degradation: 'deblur',
-    loss: ssimL1,
-    lr: 1e-4,
-    patch: 128,
-    batch: 4,
-    schedule: { kind: 'step', milestones: [0.4, 0.8], gamma: 0.1 },
-    margin: 16,
-    valPatch: 128,
-  },
-  // Authors: batch 40, crop 256, lr 1e-4, ×0.1 at 700/1400 of 3000.
-  'durn-us': {
-    degradation: 'dehaze',
-    loss: ssimL1,
-    lr: 1e-4,
-    patch: 128,
-    batch: 4,
-    schedule: { kind: 'step', milestones: [7 / 30, 14 / 30], gamma: 0.1 },
-    margin: 0,
-    valPatch: 128,
-  },
-  // Authors: batch 40, crop 64, lr 1e-4, cosine annealing.
-  'durn-s': {
-    degradation: 'derain',
-    loss: ssimL1,
-    lr: 1e-4,
-    patch: 64,
-    batch: 4,
-    schedule: { kind: 'cosine', minFactor: 0 },
-    margin: 0,
-    valPatch: 128,
-  },
-  // Authors: batch 24, crop 256, lr 1e-4, ×0.5 at 2000 of 4000.
-  'durn-s-p': {
-    degradation: 'raindrop',
-    loss: ssimL1,
-    lr: 1e-4,
-    patch: 128,
-    batch: 4,
-    schedule: { kind: 'step', milestones: [0.5], gamma: 0.5 },
-    margin: 0,
-    valPatch: 128,
-  },
-};
+/** A network's training defaults with the key of the degradation that synthesises its data. */
+export interface NetworkTrainingDefaults extends TrainingHyperparameters {
+  /** Degradation registry key for synthetic data. */
+  readonly degradation: string;
+}
 
 const positiveInt = z.number().int().positive();
 
@@ -168,7 +102,7 @@ export interface TrainConfig {
 
 export const trainConfigSchema: z.ZodType<TrainConfig> = z.object({
   task: z.string(),
-  network: z.enum(['durn-p', 'durn-p-nonorm', 'durn-u', 'durn-us', 'durn-s', 'durn-s-p']),
+  network: z.string().min(1),
   degradation: z.string(),
   degradationOptions: z.record(z.string(), z.unknown()),
   data: z.string(),
@@ -212,15 +146,15 @@ export function parseTrainOptions(options: TrainOptions): ParsedTrainOptions {
 }
 
 /**
- * Resolves defaults against the network. `fineTuning` lowers the authors' rate tenfold: their rate
+ * Resolves defaults against the network's recipe (from its task plugin). `fineTuning` lowers the authors' rate tenfold: their rate
  * trains from scratch, and a trained network driven that hard first forgets what it knew.
  */
 export function resolveConfig(
   o: ParsedTrainOptions,
   network: NetworkId,
+  d: NetworkTrainingDefaults,
   extra: { fineTuning: boolean; workers: number; degradationOptions: Record<string, unknown> },
 ): TrainConfig {
-  const d = NETWORK_DEFAULTS[network];
   const steps = o.steps;
   const schedule: Schedule =
     o.schedule === undefined || o.schedule === d.schedule.kind

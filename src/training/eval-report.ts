@@ -1,21 +1,20 @@
 /**
- * The quality protocol behind `npm run eval` (scripts/eval.ts) and the report it writes: which
- * network is evaluated on what, and the Markdown tables of docs/quality/eval.md. Pure: the script
- * does the I/O.
+ * The report of the quality protocol behind `npm run eval` (scripts/eval.ts): the Markdown tables
+ * of docs/quality/eval.md. The protocol itself (which network is evaluated on what) is built from
+ * the task plugins' recipes (src/plugins/eval-protocol.ts). Pure: the script does the I/O.
  *
  * Protocol (BSDS500 test images, synthetic degradations seeded per image, see eval-run.ts):
  * Gaussian denoising (DuRN-P, grey) on all 200 images at σ 30, 50 and 70, as in the paper; every
  * other network on the first `limit` images (default 50) with its task's synthetic degradation.
  */
-import { DurnUserError, expected } from '../core/errors.ts';
 import type { NetworkId } from '../models/graph/types.ts';
 import { getNetwork } from '../models/networks/index.ts';
 import type { EvalPass, EvalResult, EvalRow } from './eval-run.ts';
-import { type MetricTask, TASK_COLOR_SPACE } from './metrics.ts';
+import type { MetricColorSpace } from './metrics.ts';
 
 export interface ProtocolEntry {
-  /** The evaluation's name (the degradation task), also the example's file name. */
-  readonly id: MetricTask;
+  /** The evaluation's name (the recipe's degradation key), also the example's file name. */
+  readonly id: string;
   /** The plugin (task id) whose weights are evaluated. */
   readonly task: string;
   readonly network: NetworkId;
@@ -23,37 +22,12 @@ export interface ProtocolEntry {
   readonly sigma?: readonly number[];
   /** Every test image (the paper's protocol) rather than the first `limit`. */
   readonly allImages: boolean;
+  /** Where PSNR/SSIM are measured (the recipe's colour space). */
+  readonly colorSpace: MetricColorSpace;
 }
-
-export const EVAL_PROTOCOL: readonly ProtocolEntry[] = [
-  { id: 'denoise-gray', task: 'denoise', network: 'durn-p', sigma: [30, 50, 70], allImages: true },
-  { id: 'denoise-rgb', task: 'denoise', network: 'durn-p-nonorm', allImages: false },
-  { id: 'deblur', task: 'deblur', network: 'durn-u', allImages: false },
-  { id: 'dehaze', task: 'dehaze', network: 'durn-us', allImages: false },
-  { id: 'raindrop', task: 'raindrop', network: 'durn-s-p', allImages: false },
-  { id: 'derain', task: 'derain', network: 'durn-s', allImages: false },
-];
 
 /** Default number of test images for the networks other than grey denoising. */
 export const DEFAULT_EVAL_LIMIT = 50;
-
-/**
- * The entries named by `only` (task ids, network ids or evaluation names, e.g. "denoise",
- * "durn-u", "denoise-rgb"), in protocol order; all of them when `only` is empty.
- */
-export function selectProtocol(only: readonly string[] = []): ProtocolEntry[] {
-  const wanted = only.map((w) => w.trim().toLowerCase()).filter((w) => w !== '');
-  if (wanted.length === 0) return [...EVAL_PROTOCOL];
-  const names = new Set(EVAL_PROTOCOL.flatMap((e) => [e.id, e.task, e.network]));
-  const unknown = wanted.find((w) => !names.has(w));
-  if (unknown !== undefined) {
-    throw new DurnUserError(
-      'INVALID_OPTION',
-      expected(`a task, network or evaluation name (${[...names].join(', ')})`, '--only', unknown),
-    );
-  }
-  return EVAL_PROTOCOL.filter((e) => wanted.some((w) => w === e.id || w === e.task || w === e.network));
-}
 
 export interface ReportWeights {
   /** Relative to the project root when inside it. */
@@ -64,7 +38,7 @@ export interface ReportWeights {
 }
 
 export interface ReportResult {
-  readonly id: MetricTask;
+  readonly id: string;
   readonly task: string;
   readonly network: NetworkId;
   readonly title: string;
@@ -78,7 +52,7 @@ export interface ReportResult {
 }
 
 export interface ReportProblem {
-  readonly id: MetricTask;
+  readonly id: string;
   readonly task: string;
   readonly network: NetworkId;
   readonly reason: string;
@@ -112,7 +86,7 @@ export function reportResult(
     task: entry.task,
     network: entry.network,
     title: getNetwork(entry.network).title,
-    colorSpace: TASK_COLOR_SPACE[r.task],
+    colorSpace: entry.colorSpace,
     weights: { ...weights, hash: r.weightsHash },
     images: r.images,
     engine: r.engine,

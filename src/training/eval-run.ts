@@ -18,17 +18,16 @@ import type { ImageTensor, InferenceSession, SessionOptions } from '../models/en
 import { getNetwork } from '../models/networks/index.ts';
 import { weightsHash } from '../models/weights/hash.ts';
 import { loadWeights } from '../models/weights/safetensors.ts';
-import { getPlugin } from '../plugins/registry.ts';
-import { resolveWeights } from '../plugins/weights-path.ts';
-import { NETWORK_DEFAULTS } from './config.ts';
 import { type BatchSpec, synthesize } from './data/batches.ts';
 import { loadTrainingImages } from './data/images.ts';
 import { wholeImage } from './data/patches.ts';
+import { registerDegradation } from './degradations/index.ts';
 import { restoreWithSession, VALIDATION_SEED } from './evaluate.ts';
 import { gaussianBlur, plane } from './image-math.ts';
-import { type MetricTask, measure } from './metrics.ts';
+import { measure } from './metrics.ts';
+import type { BaselineName, TrainingRecipe, TrainingTask } from './recipe.ts';
 import { createRng } from './rng.ts';
-import { taskNetwork } from './setup.ts';
+import { sigmaOption } from './setup.ts';
 
 export const evalOptionsSchema = z.object({
   task: z.string().min(1),
@@ -47,9 +46,6 @@ export const evalOptionsSchema = z.object({
 });
 export type EvalOptions = z.input<typeof evalOptionsSchema>;
 
-/** The paper's Gaussian noise levels: what denoise-gray is evaluated at unless --sigma says. */
-export const PAPER_SIGMAS = [30, 50, 70] as const;
-
 export interface EvalRow {
   readonly method: string;
   /** input: the degraded photo itself; network: the DuRN output; baseline: a classical filter. */
@@ -65,7 +61,8 @@ export interface EvalPass {
 }
 
 export interface EvalResult {
-  readonly task: MetricTask;
+  /** The evaluation's name: the recipe's degradation key (e.g. denoise-gray). */
+  readonly task: string;
   readonly network: string;
   readonly weights: string;
   /** weightsHash of the weights evaluated (format- and key-order-independent sha256). */
@@ -104,35 +101,33 @@ export function median3(image: ImageTensor): ImageTensor {
   return { channels, height: h, width: w, data: out };
 }
 
-function baselines(task: MetricTask): { name: string; run: (x: ImageTensor) => ImageTensor }[] {
-  if (task === 'denoise-gray' || task === 'denoise-rgb') {
-    return [
-      { name: 'median 3×3', run: median3 },
-      { name: 'gaussian σ=1', run: (x) => gaussianBlur(x, 1) },
-    ];
-  }
-  return [];
+const BASELINES: Record<BaselineName, (x: ImageTensor) => ImageTensor> = {
+  'median 3×3': median3,
+  'gaussian σ=1': (x) => gaussianBlur(x, 1),
+};
+
+/** The classical filters the task's recipe asks to be scored beside the network. */
+function baselines(recipe: TrainingRecipe): { name: string; run: (x: ImageTensor) => ImageTensor }[] {
+  return (recipe.baselines ?? []).map((name) => ({ name, run: BASELINES[name] }));
 }
 
 function invalid(message: string, hint?: string): DurnUserError {
   return new DurnUserError('INVALID_OPTION', message, hint ? { hint } : {});
 }
 
-/** The σ passes: --sigma (deduplicated) or the paper's three for synthetic Gaussian noise. */
+/** The σ passes: --sigma (deduplicated) or the recipe's levels (the paper's) for Gaussian noise. */
 function sigmaPasses(
-  task: MetricTask,
+  recipe: TrainingRecipe,
   sigma: readonly number[] | undefined,
   pairs: boolean,
 ): (number | undefined)[] {
   if (sigma !== undefined) {
-    if (task !== 'denoise-gray') {
-      throw invalid(`--sigma applies to Gaussian denoising (denoise with durn-p), not ${task}`);
-    }
+    sigmaOption(recipe, sigma);
     if (pairs)
       throw invalid('--sigma synthesises noise, so it cannot be combined with --pairs (real noisy photos)');
     return [...new Set(sigma)];
   }
-  return task === 'denoise-gray' && !pairs ? [...PAPER_SIGMAS] : [undefined];
+  return recipe.sigmas !== undefined && !pairs ? [...recipe.sigmas] : [undefined];
 }
 
 async function openSession(
@@ -156,11 +151,7 @@ function add(sum: Sum, m: { psnr: number; ssim: number }): void {
   sum.ssim += m.ssim;
 }
 
-export async function evaluateModel(
-  options: EvalOptions,
-  onImage?: (done: number, total: number) => void,
-): Promise<EvalResult> {
-  const started = performance.now();
+export function parseEvalOptions(options: EvalOptions): z.output<typeof evalOptionsSchema> {
   const r = evalOptionsSchema.safeParse(options);
   if (!r.success) {
     const issue = r.error.issues[0]!;
@@ -169,12 +160,23 @@ export async function evaluateModel(
       expected(issue.message, `the eval option "${issue.path.join('.')}"`, options),
     );
   }
-  const o = r.data;
-  const network = taskNetwork(o.task, o.network, o.sigma !== undefined);
+  return r.data;
+}
+
+/** Evaluates one network of `task` (src/plugins/training.ts resolves `options.task` to it). */
+export async function evaluateNetwork(
+  options: EvalOptions,
+  task: TrainingTask,
+  onImage?: (done: number, total: number) => void,
+): Promise<EvalResult> {
+  const started = performance.now();
+  const o = parseEvalOptions(options);
+  const network = task.pickNetwork(o.network, o.sigma !== undefined);
   const def = getNetwork(network);
-  const task = NETWORK_DEFAULTS[network].degradation as MetricTask;
-  const sigmas = sigmaPasses(task, o.sigma, o.pairs !== undefined);
-  const weightsPath = o.weights ? resolve(o.weights) : resolveWeights(getPlugin(o.task), network).path;
+  const recipe = task.recipe(network);
+  registerDegradation(recipe.name, recipe.degradation);
+  const sigmas = sigmaPasses(recipe, o.sigma, o.pairs !== undefined);
+  const weightsPath = o.weights ? resolve(o.weights) : task.installedWeights(network);
   const weights = await loadWeights(weightsPath, network);
   const images = await loadTrainingImages({
     data: o.data,
@@ -188,14 +190,14 @@ export async function evaluateModel(
     patch: 0,
     margin: 0,
     channels: def.inChannels as 1 | 3,
-    degradation: task,
+    degradation: recipe.name,
     degradationOptions: sigma === undefined ? {} : { sigma },
   });
   const rngFor = (name: string, sigma: number | undefined) =>
     sigma === undefined
       ? createRng(VALIDATION_SEED).fork('eval', name)
       : createRng(VALIDATION_SEED).fork('eval', name, sigma);
-  const classical = baselines(task);
+  const classical = baselines(recipe);
   const methods: { method: string; kind: EvalRow['kind'] }[] = [
     { method: 'degraded input', kind: 'input' },
     { method: `${def.title} (${basename(weightsPath)})`, kind: 'network' },
@@ -218,9 +220,9 @@ export async function evaluateModel(
           await restoreWithSession(session, degraded, def),
           ...classical.map((b) => b.run(degraded)),
         ];
-        for (const [k, img] of outputs.entries()) add(sums[p]![k]!, measure(task, img, clean));
+        for (const [k, img] of outputs.entries()) add(sums[p]![k]!, measure(recipe.colorSpace, img, clean));
       }
-      add(cleanSum, measure(task, await restoreWithSession(session, clean, def), clean));
+      add(cleanSum, measure(recipe.colorSpace, await restoreWithSession(session, clean, def), clean));
       onImage?.(i + 1, n);
     }
   } finally {
@@ -231,7 +233,7 @@ export async function evaluateModel(
     rows: methods.map((m, k) => ({ ...m, psnr: sums[p]![k]!.psnr / n, ssim: sums[p]![k]!.ssim / n })),
   }));
   return {
-    task,
+    task: recipe.name,
     network,
     weights: weightsPath,
     weightsHash: weightsHash(weights.tensors),

@@ -9,7 +9,7 @@ import type { NetworkDefinition } from '../models/graph/types.ts';
 import { type BatchSpec, synthesize } from './data/batches.ts';
 import type { ImageSet, TrainingImages } from './data/images.ts';
 import { extractCrop, packNhwc, unpackNhwc } from './data/patches.ts';
-import { type MetricTask, measure } from './metrics.ts';
+import { type MetricColorSpace, measure } from './metrics.ts';
 import type { Replica } from './replica.ts';
 import { createRng } from './rng.ts';
 
@@ -73,7 +73,12 @@ export function buildValidationSet(
 }
 
 /** Mean loss, PSNR and SSIM of the replica's current weights on the set, `chunk` crops at a time. */
-export function validate(replica: Replica, set: ValidationSet, task: MetricTask, chunk = 4): Scores {
+export function validate(
+  replica: Replica,
+  set: ValidationSet,
+  colorSpace: MetricColorSpace,
+  chunk = 4,
+): Scores {
   const { size: s, channels: c } = set;
   const per = s * s * c;
   let loss = 0;
@@ -88,7 +93,11 @@ export function validate(replica: Replica, set: ValidationSet, task: MetricTask,
       loss += replica.loss(pred, y) * n;
       const out = pred.dataSync() as Float32Array;
       for (let i = 0; i < n; i++) {
-        const m = measure(task, unpackNhwc(out, i, c, s, s), unpackNhwc(set.target, start + i, c, s, s));
+        const m = measure(
+          colorSpace,
+          unpackNhwc(out, i, c, s, s),
+          unpackNhwc(set.target, start + i, c, s, s),
+        );
         psnr += m.psnr;
         ssim += m.ssim;
       }

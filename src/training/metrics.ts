@@ -1,7 +1,7 @@
 /**
  * Image quality metrics as the DuRN paper reports them: PSNR and SSIM in the colour space each
- * task is evaluated in (gray for Gaussian noise; RGB for real noise, blur and haze; Y of YCbCr for
- * rain streaks and raindrops).
+ * task is evaluated in (its plugin says which: gray for Gaussian noise; RGB for real noise, blur and
+ * haze; Y of YCbCr for rain streaks and raindrops).
  *
  * SSIM follows scikit-image `structural_similarity(gaussian_weights=True, sigma=1.5,
  * use_sample_covariance=False, data_range=R)`: an 11×11 Gaussian window (σ 1.5, truncated at 3.5σ),
@@ -200,18 +200,10 @@ export function ssim(a: ImageTensor, b: ImageTensor, options: SsimOptions = {}):
   return total / a.channels;
 }
 
-export type MetricTask = 'denoise-gray' | 'denoise-rgb' | 'deblur' | 'dehaze' | 'derain' | 'raindrop';
+/** Where a task is measured: the task plugin's recipe names it (gray, RGB, or Y of YCbCr). */
 export type MetricColorSpace = 'gray' | 'rgb' | 'y';
 
-/** The colour space the DuRN paper (and the benchmarks it follows) measures each task in. */
-export const TASK_COLOR_SPACE: Readonly<Record<MetricTask, MetricColorSpace>> = {
-  'denoise-gray': 'gray',
-  'denoise-rgb': 'rgb',
-  deblur: 'rgb',
-  dehaze: 'rgb',
-  derain: 'y',
-  raindrop: 'y',
-};
+const COLOR_SPACES: readonly MetricColorSpace[] = ['gray', 'rgb', 'y'];
 
 export interface MeasureOptions {
   /**
@@ -224,7 +216,6 @@ export interface MeasureOptions {
 }
 
 export interface Measurement {
-  readonly task: MetricTask;
   readonly colorSpace: MetricColorSpace;
   readonly psnr: number;
   readonly ssim: number;
@@ -236,18 +227,17 @@ function toSpace(image: ImageTensor, space: MetricColorSpace): ImageTensor {
   return image;
 }
 
-/** PSNR and SSIM of `restored` against `reference` in the paper's colour space for `task`. */
+/** PSNR and SSIM of `restored` against `reference` in `colorSpace` (the task's, from its recipe). */
 export function measure(
-  task: MetricTask,
+  colorSpace: MetricColorSpace,
   restored: ImageTensor,
   reference: ImageTensor,
   options: MeasureOptions = {},
 ): Measurement {
-  const colorSpace = TASK_COLOR_SPACE[task];
-  if (colorSpace === undefined) {
+  if (!COLOR_SPACES.includes(colorSpace)) {
     throw new DurnUserError(
       'INVALID_OPTION',
-      expected(Object.keys(TASK_COLOR_SPACE).join(', '), 'measure task', task),
+      expected(COLOR_SPACES.join(', '), 'measure colour space', colorSpace),
     );
   }
   checkPair(restored, reference, 'measure');
@@ -261,5 +251,5 @@ export function measure(
   const a = prep(restored);
   const b = prep(reference);
   const crop = options.crop ?? 0;
-  return { task, colorSpace, psnr: psnr(a, b, { peak: 1, crop }), ssim: ssim(a, b, { dataRange: 1, crop }) };
+  return { colorSpace, psnr: psnr(a, b, { peak: 1, crop }), ssim: ssim(a, b, { dataRange: 1, crop }) };
 }

@@ -2,23 +2,27 @@
  * Everything a run needs before its first step, from options or from a checkpoint: the network,
  * the resolved config, the starting weights, the decoded images and the validation set.
  */
-import { access, mkdir, readFile } from 'node:fs/promises';
+import { access, mkdir } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
-import { basename, dirname, join, resolve } from 'node:path';
-import { userModelsDir } from '../core/config.ts';
-import { DurnUserError, expected } from '../core/errors.ts';
-import { writeFileAtomic } from '../core/fs/atomic.ts';
+import { dirname, join, resolve } from 'node:path';
+import { DurnBugError, DurnUserError, expected } from '../core/errors.ts';
 import type { NetworkDefinition, NetworkId } from '../models/graph/types.ts';
 import { getNetwork } from '../models/networks/index.ts';
 import { initialWeights } from '../models/weights/init.ts';
 import { loadWeights } from '../models/weights/safetensors.ts';
 import type { StateDict } from '../models/weights/types.ts';
-import { getPlugin } from '../plugins/registry.ts';
-import { defaultWeightsFile, resolveWeights } from '../plugins/weights-path.ts';
 import { type Checkpoint, loadCheckpoint } from './checkpoint.ts';
-import { type ParsedTrainOptions, resolveConfig, type TrainConfig, type TrainOptions } from './config.ts';
+import {
+  type NetworkTrainingDefaults,
+  type ParsedTrainOptions,
+  resolveConfig,
+  type TrainConfig,
+  type TrainOptions,
+} from './config.ts';
 import type { BatchSpec } from './data/batches.ts';
 import { type ImageSet, loadTrainingImages, type TrainingImages } from './data/images.ts';
+import { registerDegradation } from './degradations/index.ts';
+import type { TrainingRecipe, TrainingTask } from './recipe.ts';
 
 export interface RunSetup {
   readonly def: NetworkDefinition;
@@ -34,33 +38,9 @@ export interface RunSetup {
   readonly checkpointPath: string;
 }
 
-const NOISE_TASKS = new Set(['denoise-gray']);
-
-const ALIASES: Record<string, 1 | 3> = { gray: 1, grey: 1, rgb: 3, color: 3, colour: 3 };
-
-/**
- * The task's network: --network (an id, or gray/rgb for the task's network for that channel
- * count); else the grey one when --sigma asks for Gaussian noise; else the task's first.
- */
-export function taskNetwork(task: string, network: string | undefined, gaussian = false): NetworkId {
-  const plugin = getPlugin(task);
-  const alias = network === undefined ? undefined : ALIASES[network.toLowerCase()];
-  const id = (
-    alias !== undefined
-      ? plugin.networkFor({ channels: alias })
-      : (network ?? (gaussian ? plugin.networkFor({ channels: 1 }) : plugin.networks[0]))
-  ) as NetworkId;
-  if (!plugin.networks.includes(id)) {
-    throw new DurnUserError(
-      'INVALID_OPTION',
-      expected(`one of ${plugin.networks.join(', ')}`, `the network of ${task}`, network),
-    );
-  }
-  return id;
-}
-
 async function startWeights(
   o: ParsedTrainOptions,
+  task: TrainingTask,
   network: NetworkId,
   seed: number,
 ): Promise<{ sd: StateDict; source: string; provenance: Record<string, unknown> | null }> {
@@ -72,7 +52,7 @@ async function startWeights(
   let path: string;
   if (o.from === 'default') {
     try {
-      path = resolveWeights(getPlugin(o.task), network).path;
+      path = task.installedWeights(network);
     } catch (err) {
       if (err instanceof DurnUserError && err.code === 'WEIGHTS_MISSING') {
         throw new DurnUserError(
@@ -90,18 +70,34 @@ async function startWeights(
   return { sd: loaded.tensors, source: path, provenance: loaded.metadata.provenance ?? null };
 }
 
-function degradationOptions(o: ParsedTrainOptions, degradation: string): Record<string, unknown> {
-  if (o.sigma === undefined) return {};
-  if (!NOISE_TASKS.has(degradation)) {
+/** --sigma: only for recipes of Gaussian noise (the recipe lists σ levels). */
+export function sigmaOption(
+  recipe: TrainingRecipe,
+  sigma: readonly number[] | undefined,
+): Record<string, unknown> {
+  if (sigma === undefined) return {};
+  if (recipe.sigmas === undefined) {
     throw new DurnUserError(
       'INVALID_OPTION',
-      `--sigma applies to Gaussian denoising (denoise with durn-p), not ${degradation}`,
+      `--sigma applies to Gaussian denoising (denoise with durn-p), not ${recipe.name}`,
     );
   }
-  return { sigma: o.sigma };
+  return { sigma };
 }
 
-export async function prepareRun(raw: TrainOptions, o: ParsedTrainOptions): Promise<RunSetup> {
+/** The recipe's defaults keyed as a TrainConfig stores them. */
+function defaults(recipe: TrainingRecipe): NetworkTrainingDefaults {
+  return { ...recipe, degradation: recipe.name };
+}
+
+export async function prepareRun(
+  raw: TrainOptions,
+  o: ParsedTrainOptions,
+  task: TrainingTask,
+): Promise<RunSetup> {
+  if (o.task !== task.id) {
+    throw new DurnBugError(`training options for ${o.task} were given the task ${task.id}`);
+  }
   let config: TrainConfig;
   let resumed: Checkpoint | null = null;
   let weights: { sd: StateDict; source: string; provenance: Record<string, unknown> | null };
@@ -136,19 +132,19 @@ export async function prepareRun(raw: TrainOptions, o: ParsedTrainOptions): Prom
         hint: 'Pass the folder of clean photos to train on (or --resume a checkpoint).',
       });
     }
-    const network = taskNetwork(o.task, o.network, o.sigma !== undefined);
-    weights = await startWeights(o, network, o.seed);
-    const degradation = resolveConfig(o, network, {
-      fineTuning: false,
-      workers: 1,
-      degradationOptions: {},
-    }).degradation;
-    config = resolveConfig(o, network, {
+    const network = task.pickNetwork(o.network, o.sigma !== undefined);
+    const recipe = task.recipe(network);
+    const degradationOptions = sigmaOption(recipe, o.sigma);
+    weights = await startWeights(o, task, network, o.seed);
+    config = resolveConfig(o, network, defaults(recipe), {
       fineTuning: o.from !== 'scratch',
       workers: o.workers ?? availableParallelism(),
-      degradationOptions: degradationOptions(o, degradation),
+      degradationOptions,
     });
   }
+  const recipe = task.recipe(config.network);
+  // This thread synthesises validation crops; the workers load the task module themselves.
+  registerDegradation(config.degradation, recipe.degradation);
   const def = getNetwork(config.network);
   if (config.patch < def.minSide || config.patch % def.sizeMultiple !== 0) {
     throw new DurnUserError(
@@ -160,9 +156,7 @@ export async function prepareRun(raw: TrainOptions, o: ParsedTrainOptions): Prom
       ),
     );
   }
-  const out = resolve(
-    o.out ?? resumed?.state.out ?? join('.', defaultWeightsFile(getPlugin(config.task), config.network)),
-  );
+  const out = resolve(o.out ?? resumed?.state.out ?? join('.', task.weightsFileName(config.network)));
   const checkpointPath = resolve(
     o.checkpoint ?? o.resume ?? out.replace(/(\.safetensors)?$/, '.ckpt.safetensors'),
   );
@@ -255,34 +249,4 @@ async function exists(path: string): Promise<boolean> {
   } catch {
     return false;
   }
-}
-
-/**
- * `durn models install`: copies a weights file into the user models folder under the default file
- * name of its task and network, after validating it.
- */
-export async function installWeights(file: string, task?: string): Promise<string> {
-  const weights = await loadWeights(resolve(file));
-  const id = task ?? weights.metadata.task;
-  if (!id) {
-    throw new DurnUserError('INVALID_OPTION', `${basename(file)} does not name its task`, {
-      file,
-      hint: 'Pass the task with --task (e.g. --task denoise).',
-    });
-  }
-  const plugin = getPlugin(id);
-  if (!plugin.networks.includes(weights.metadata.arch)) {
-    throw new DurnUserError(
-      'WEIGHTS_MISMATCH',
-      expected(`weights for ${plugin.networks.join(' or ')}`, `the task ${id}`, weights.metadata.arch),
-      {
-        file,
-      },
-    );
-  }
-  const dir = userModelsDir();
-  await mkdir(dir, { recursive: true });
-  const target = join(dir, defaultWeightsFile(plugin, weights.metadata.arch));
-  await writeFileAtomic(target, await readFile(resolve(file)), { overwrite: true });
-  return target;
 }

@@ -1,5 +1,6 @@
 /**
- * The trainer: `train(options, { onProgress, signal })`. Worker threads compute gradients on
+ * The generic trainer: `trainNetwork(options, task, { onProgress, signal })` trains one network of
+ * a task described by a TrainingTask (recipe.ts); src/plugins/training.ts resolves `--task` to one. Worker threads compute gradients on
  * slices of each batch (see workers.ts); the main thread averages them, clips, applies Adam and the
  * EMA, validates, checkpoints, and finally writes safetensors weights the plugins load. A run is a
  * pure function of its config and seed on a given backend and worker count, so `--resume` from any
@@ -20,7 +21,6 @@ import {
 import { parseTrainOptions, type TrainConfig, type TrainOptions } from './config.ts';
 import { cacheBytes } from './data/images.ts';
 import { buildValidationSet, validate } from './evaluate.ts';
-import type { MetricTask } from './metrics.ts';
 import {
   adamStep,
   clipByGlobalNorm,
@@ -31,6 +31,7 @@ import {
   globalNorm,
 } from './optimizer.ts';
 import type { TrainProgress } from './progress.ts';
+import type { TrainingTask } from './recipe.ts';
 import { initTrainingBackend, Replica } from './replica.ts';
 import { createRng } from './rng.ts';
 import { learningRate } from './schedule.ts';
@@ -57,9 +58,13 @@ export interface TrainResult {
   readonly backend: string;
 }
 
-export async function train(options: TrainOptions, hooks: TrainHooks = {}): Promise<TrainResult> {
+export async function trainNetwork(
+  options: TrainOptions,
+  task: TrainingTask,
+  hooks: TrainHooks = {},
+): Promise<TrainResult> {
   const o = parseTrainOptions(options);
-  const setup = await prepareRun(options, o);
+  const setup = await prepareRun(options, o, task);
   const { def, config, spec } = setup;
   const emit = hooks.onProgress ?? (() => {});
   const { train: images, val: valImages, dropped } = await loadRunImages(setup);
@@ -67,7 +72,7 @@ export async function train(options: TrainOptions, hooks: TrainHooks = {}): Prom
   const backend = await initTrainingBackend(o.backend);
   const host = new Replica(def, setup.startWeights, config.loss);
   const layout = host.layout;
-  const metricTask = config.degradation as MetricTask;
+  const colorSpace = task.recipe(config.network).colorSpace;
   const valSet = buildValidationSet(valImages, spec, {
     limit: config.valLimit,
     size: config.valPatch,
@@ -75,7 +80,8 @@ export async function train(options: TrainOptions, hooks: TrainHooks = {}): Prom
   });
   const pool = await GradientWorkers.start({
     workers: config.workers,
-    network: config.network,
+    network: def,
+    degradationModule: task.module,
     loss: config.loss,
     backend: o.backend,
     images,
@@ -232,7 +238,7 @@ export async function train(options: TrainOptions, hooks: TrainHooks = {}): Prom
 
       if (state.step % config.valEvery === 0 || state.step === config.steps) {
         host.write(ema ?? params, buffers);
-        const scores = validate(host, valSet, metricTask);
+        const scores = validate(host, valSet, colorSpace);
         const record: ValidationRecord = { step: state.step, ...scores };
         const isBest = state.best === null || scores.psnr > state.best.psnr;
         state.validations.push(record);
@@ -276,7 +282,7 @@ export async function train(options: TrainOptions, hooks: TrainHooks = {}): Prom
           },
           metrics: state.best
             ? {
-                [`validation-${metricTask}`]: {
+                [`validation-${config.degradation}`]: {
                   psnr: state.best.psnr,
                   ssim: state.best.ssim,
                   loss: state.best.loss,

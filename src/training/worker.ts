@@ -9,16 +9,17 @@ import { parentPort, workerData } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
 import { DurnUserError } from '../core/errors.ts';
 import type { TfjsBackendChoice } from '../models/engines/tfjs/backend.ts';
-import type { NetworkId } from '../models/graph/types.ts';
-import { getNetwork } from '../models/networks/index.ts';
+import type { NetworkDefinition } from '../models/graph/types.ts';
 import { initialWeights } from '../models/weights/init.ts';
 import type { LossKind } from './config.ts';
 import { type BatchSpec, makeShard, type Shard } from './data/batches.ts';
 import type { TrainingImages } from './data/images.ts';
+import { loadDegradations } from './degradations/index.ts';
 import { initTrainingBackend, Replica } from './replica.ts';
 
 export interface WorkerInit {
-  readonly network: NetworkId;
+  readonly network: NetworkDefinition;
+  readonly degradationModule: string;
   readonly loss: LossKind;
   readonly backend: TfjsBackendChoice;
   readonly images: TrainingImages;
@@ -43,7 +44,8 @@ const port = parentPort!;
 
 async function main(): Promise<void> {
   const backend = await initTrainingBackend(init.backend);
-  const def = getNetwork(init.network);
+  if (!init.images.degraded) await loadDegradations(init.degradationModule);
+  const def = init.network;
   // Values are overwritten from shared memory before every step; the init only builds variables.
   const replica = new Replica(def, initialWeights(def, 0), init.loss);
   const params = new Float32Array(init.params);

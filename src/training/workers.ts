@@ -9,7 +9,7 @@
 import { Worker } from 'node:worker_threads';
 import { DurnBugError, type DurnErrorCode, DurnUserError } from '../core/errors.ts';
 import type { TfjsBackendChoice } from '../models/engines/tfjs/backend.ts';
-import type { NetworkId } from '../models/graph/types.ts';
+import type { NetworkDefinition } from '../models/graph/types.ts';
 import type { LossKind } from './config.ts';
 import type { BatchSpec } from './data/batches.ts';
 import type { TrainingImages } from './data/images.ts';
@@ -78,7 +78,10 @@ export class GradientWorkers {
 
   static async start(o: {
     workers: number;
-    network: NetworkId;
+    /** The definition itself: a plugin's own network is registered in this thread only. */
+    network: NetworkDefinition;
+    /** The task module whose `degradations` the workers import (see degradations/index.ts). */
+    degradationModule: string;
     loss: LossKind;
     backend: TfjsBackendChoice;
     images: TrainingImages;
@@ -94,6 +97,7 @@ export class GradientWorkers {
       const buffersOut = new SharedArrayBuffer(o.layout.bufferSize * 4);
       const init: WorkerInit = {
         network: o.network,
+        degradationModule: o.degradationModule,
         loss: o.loss,
         backend: o.backend,
         images: o.images,

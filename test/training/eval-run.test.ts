@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type EvalResult, evaluateModel } from '../../src/training/eval-run.ts';
+import { evaluateModel } from '../../src/plugins/training.ts';
+import type { EvalResult } from '../../src/training/eval-run.ts';
 import { padReflect } from '../../src/training/evaluate.ts';
 import { writeScratchWeights } from '../helpers/models.ts';
 

@@ -34,7 +34,9 @@ export async function chainHash(o: ParsedRestoreOptions): Promise<string> {
     steps.map(async (s) => ({
       task: s.plugin.id,
       options: s.options,
-      weights: await Promise.all(Object.entries(s.weights).map(async ([n, p]) => [n, await fileSha256(p)])),
+      weights: await Promise.all(
+        (Object.entries(s.weights) as [string, string][]).map(async ([n, p]) => [n, await fileSha256(p)]),
+      ),
     })),
   );
   const encoding = { format: o.format ?? null, quality: o.quality ?? null, bitDepth: o.bitDepth ?? null };

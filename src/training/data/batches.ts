@@ -5,7 +5,7 @@
  * sees exactly the batches the interrupted one would have.
  */
 import type { ImageTensor } from '../../models/engines/types.ts';
-import { type DegradationTask, degradationFor } from '../degradations/index.ts';
+import { degradationFor } from '../degradations/index.ts';
 import { createRng, type Rng } from '../rng.ts';
 import type { ImageSet, TrainingImages } from './images.ts';
 import { centreCrop, extractCrop, packNhwc, sampleCrop } from './patches.ts';
@@ -17,7 +17,7 @@ export interface BatchSpec {
   /** Extra context cropped around synthetic patches before degrading, removed afterwards. */
   readonly margin: number;
   readonly channels: 1 | 3;
-  /** Degradation registry key (ignored with real pairs). */
+  /** Degradation registry key (ignored with real pairs; see degradations/index.ts). */
   readonly degradation: string;
   /**
    * Overrides of sampled parameters: a value fixes it, an array is picked from per sample
@@ -43,7 +43,7 @@ export function degradationParams(
   spec: Pick<BatchSpec, 'degradation' | 'degradationOptions'>,
   rng: Rng,
 ): unknown {
-  const d = degradationFor(spec.degradation as DegradationTask);
+  const d = degradationFor(spec.degradation);
   const sampled = d.sample(rng) as Record<string, unknown>;
   const out: Record<string, unknown> = { ...sampled };
   for (const [key, value] of Object.entries(spec.degradationOptions)) {
@@ -66,7 +66,7 @@ export function samplePair(images: TrainingImages, spec: BatchSpec, rng: Rng, au
 
 /** Degrades a clean planar image with parameters drawn from `rng`, then removes the margin. */
 export function synthesize(clean: ImageTensor, spec: BatchSpec, rng: Rng): Sample {
-  const d = degradationFor(spec.degradation as DegradationTask);
+  const d = degradationFor(spec.degradation);
   const params = degradationParams(spec, rng);
   const degraded = d.apply(clean, params, rng);
   const h = clean.height - 2 * spec.margin;

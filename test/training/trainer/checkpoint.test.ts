@@ -2,6 +2,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { NETWORK_DEFAULTS, train } from '../../../src/plugins/training.ts';
 import {
   type Checkpoint,
   decodeCheckpoint,
@@ -10,7 +11,6 @@ import {
 } from '../../../src/training/checkpoint.ts';
 import { parseTrainOptions, resolveConfig } from '../../../src/training/config.ts';
 import { createRng } from '../../../src/training/rng.ts';
-import { train } from '../../../src/training/trainer.ts';
 
 let dir: string;
 beforeAll(async () => {
@@ -24,6 +24,7 @@ function sample(): Checkpoint {
   const config = resolveConfig(
     parseTrainOptions({ task: 'denoise', data: '/photos', sigma: [50], ema: 0.999 }),
     'durn-p',
+    NETWORK_DEFAULTS['durn-p'],
     {
       fineTuning: false,
       workers: 2,

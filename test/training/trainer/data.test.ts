@@ -4,11 +4,16 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DurnUserError } from '../../../src/core/errors.ts';
+import { gaussianNoise } from '../../../src/plugins/denoise/gaussian-noise.ts';
 import { type BatchSpec, makeShard } from '../../../src/training/data/batches.ts';
 import { loadTrainingImages, matchPairs, type TrainingImages } from '../../../src/training/data/images.ts';
 import { extractCrop } from '../../../src/training/data/patches.ts';
+import { type Degradation, registerDegradation } from '../../../src/training/degradations/index.ts';
 import { shardRanges } from '../../../src/training/workers.ts';
 import { writeScenes } from './images.ts';
+
+// The trainer knows degradations only by key; the denoise plugin normally registers this one.
+registerDegradation('denoise-gray', gaussianNoise as Degradation<unknown>);
 
 let dir: string;
 let images: TrainingImages;

@@ -9,12 +9,12 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DurnUserError } from '../../../src/core/errors.ts';
 import { loadWeights } from '../../../src/models/weights/safetensors.ts';
+import { installWeights } from '../../../src/plugins/install.ts';
+import { evaluateModel, train } from '../../../src/plugins/training.ts';
 import { loadCheckpoint } from '../../../src/training/checkpoint.ts';
 import type { TrainOptions } from '../../../src/training/config.ts';
-import { evaluateModel } from '../../../src/training/eval-run.ts';
 import type { TrainProgress } from '../../../src/training/progress.ts';
-import { installWeights } from '../../../src/training/setup.ts';
-import { type TrainResult, train } from '../../../src/training/trainer.ts';
+import type { TrainResult } from '../../../src/training/trainer.ts';
 import { writeScenes } from './images.ts';
 
 const STEPS = 20;

@@ -1,16 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { DurnUserError } from '../../../src/core/errors.ts';
-import {
-  DEGRADATIONS,
-  type DegradationTask,
-  degradationFor,
-  degrade,
-  parseParams,
-} from '../../../src/training/degradations/index.ts';
-import { createRng } from '../../../src/training/rng.ts';
-import { equalData, textured } from '../../helpers/degradations.ts';
+import { DurnUserError } from '../../src/core/errors.ts';
+import { degradationTable } from '../../src/plugins/training.ts';
+import { degradationFor, degrade, parseParams } from '../../src/training/degradations/index.ts';
+import { createRng } from '../../src/training/rng.ts';
+import { equalData, textured } from '../helpers/degradations.ts';
 
-const TASKS = Object.keys(DEGRADATIONS) as DegradationTask[];
+// The plugins' recipes, registered with the degradation registry when the plugins load.
+const DEGRADATIONS = degradationTable();
+const TASKS = Object.keys(DEGRADATIONS);
 
 describe('degradation registry', () => {
   it('covers the six tasks', () => {
@@ -19,7 +16,7 @@ describe('degradation registry', () => {
 
   for (const task of TASKS) {
     it(`${task}: sampled parameters validate, same seed same output, other seed differs`, () => {
-      const { degradation, channels } = DEGRADATIONS[task];
+      const { degradation, channels } = DEGRADATIONS[task]!;
       const clean = textured(channels, 48, 40, 3);
       const params = degradation.sample(createRng(`${task}-p`));
       expect(parseParams(degradation, params)).toEqual(params);
@@ -41,12 +38,12 @@ describe('degradation registry', () => {
   }
 
   it('reports invalid parameters and unknown tasks as user errors', () => {
-    expect(() => parseParams(DEGRADATIONS['denoise-gray'].degradation, { sigma: 300 })).toThrow(
+    expect(() => parseParams(DEGRADATIONS['denoise-gray']!.degradation, { sigma: 300 })).toThrow(
       /gaussian-noise\.sigma but received 300/,
     );
-    expect(() => parseParams(DEGRADATIONS.raindrop.degradation, { minRadius: 0.2, maxRadius: 0.1 })).toThrow(
+    expect(() => parseParams(DEGRADATIONS.raindrop!.degradation, { minRadius: 0.2, maxRadius: 0.1 })).toThrow(
       DurnUserError,
     );
-    expect(() => degradationFor('sharpen' as DegradationTask)).toThrow(DurnUserError);
+    expect(() => degradationFor('sharpen')).toThrow(DurnUserError);
   });
 });
