@@ -21,7 +21,7 @@ function sources(dir: string): string[] {
 }
 
 /** Every way a module can name a package so that the compiler or the loader resolves it eagerly. */
-export function staticMentions(text: string, name: string): string[] {
+function staticMentions(text: string, name: string): string[] {
   const q = name.replace(/[/.]/g, (c) => `\\${c}`);
   const patterns = [
     new RegExp(`^\\s*import\\s[^;]*?from\\s*['"]${q}(/[^'"]*)?['"]`, 'gm'),
