@@ -1,5 +1,6 @@
 /** The `durn` command line: a thin entry that parses arguments and hands over to the commands. */
 import { Command, CommanderError } from 'commander';
+import { registerDoctorCommand } from './cli/doctor.ts';
 import { registerModelCommands } from './cli/models.ts';
 import { registerPresetCommands } from './cli/presets.ts';
 import { registerRestoreCommand } from './cli/restore.ts';
@@ -22,6 +23,7 @@ export function buildProgram(): Command {
   registerTrainCommands(program);
   registerPresetCommands(program);
   registerTuiCommand(program);
+  registerDoctorCommand(program);
   return program;
 }
 
