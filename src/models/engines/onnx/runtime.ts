@@ -34,7 +34,7 @@ export function loadOrt(): Promise<Ort> {
         'BACKEND_UNAVAILABLE',
         `Expected onnxruntime-node to load for the onnx engine but received an error: ${firstLine(err)}`,
         {
-          hint: `${ORT_REINSTALL} Or use the tfjs engine.`,
+          hint: `${ORT_REINSTALL} Or use the tfjs engine (--engine tfjs).`,
           cause: err,
         },
       );
