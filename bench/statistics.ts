@@ -11,17 +11,18 @@ import { fileURLToPath } from 'node:url';
 import { createSession } from '../src/models/engines/index.ts';
 import type { ImageTensor } from '../src/models/engines/types.ts';
 import { getNetwork } from '../src/models/networks/index.ts';
-import { NETWORK_DEFAULTS } from '../src/models/training/config.ts';
-import { synthesize } from '../src/models/training/data/batches.ts';
-import { loadTrainingImages } from '../src/models/training/data/images.ts';
-import { wholeImage } from '../src/models/training/data/patches.ts';
-import { restoreWithSession, VALIDATION_SEED } from '../src/models/training/evaluate.ts';
-import { type MetricTask, measure } from '../src/models/training/metrics.ts';
-import { createRng } from '../src/models/training/rng.ts';
 import { loadWeights } from '../src/models/weights/index.ts';
 import { TilePool } from '../src/pipeline/pool/pool.ts';
 import { restoreTensor, type TilingOverride } from '../src/pipeline/run/restore-tensor.ts';
 import { getPlugin } from '../src/plugins/registry.ts';
+import { trainingTask } from '../src/plugins/training.ts';
+import { synthesize } from '../src/training/data/batches.ts';
+import { loadTrainingImages } from '../src/training/data/images.ts';
+import { wholeImage } from '../src/training/data/patches.ts';
+import { registerDegradation } from '../src/training/degradations/index.ts';
+import { restoreWithSession, VALIDATION_SEED } from '../src/training/evaluate.ts';
+import { measure } from '../src/training/metrics.ts';
+import { createRng } from '../src/training/rng.ts';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 
@@ -52,7 +53,9 @@ export default async function bench(args: string[]): Promise<void> {
       const id = plugin.networkFor({ channels: 3 });
       const network = getNetwork(id);
       const file = join(ROOT, 'weights', plugin.defaultWeights[id]!);
-      const degradation = NETWORK_DEFAULTS[id].degradation as MetricTask;
+      const recipe = trainingTask(plugin).recipe(id);
+      registerDegradation(recipe.name, recipe.degradation);
+      const degradation = recipe.name;
       const images = await loadTrainingImages({ data, channels: 3, limit: count });
       const session = await createSession({
         network,
@@ -86,7 +89,7 @@ export default async function bench(args: string[]): Promise<void> {
         // The plugin's own clamp, as restoreWithSession's output goes through none: clamp alike.
         const clamp = (t: ImageTensor) => ({ ...t, data: t.data.map((v) => Math.min(1, Math.max(0, v))) });
         const wholeC = clamp(whole);
-        sums.whole += measure(degradation, wholeC, clean).psnr;
+        sums.whole += measure(recipe.colorSpace, wholeC, clean).psnr;
         for (const [k, v] of variants.entries()) {
           let tiles = 0;
           const out = await restoreTensor(
@@ -102,7 +105,7 @@ export default async function bench(args: string[]): Promise<void> {
             },
           );
           const s = sums.variants[k]!;
-          s.psnr += measure(degradation, out, clean).psnr;
+          s.psnr += measure(recipe.colorSpace, out, clean).psnr;
           s.max = Math.max(s.max, maxDiff(out, wholeC));
           s.tiles = tiles;
         }

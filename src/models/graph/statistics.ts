@@ -10,7 +10,7 @@
  *   With every statistic frozen, the network is local: a tile whose overlap covers the receptive
  *   radius computes its core exactly as the whole image would.
  */
-import { DurnBugError } from '../../errors.ts';
+import { DurnBugError } from '../../core/errors.ts';
 import type { GlobalAvgPoolNode, Graph, InstanceNormNode } from './types.ts';
 
 export type StatisticNode = InstanceNormNode | GlobalAvgPoolNode;

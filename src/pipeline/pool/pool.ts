@@ -4,10 +4,11 @@
  */
 import { availableParallelism } from 'node:os';
 import { Piscina } from 'piscina';
-import { type DurnErrorCode, DurnUserError } from '../../errors.ts';
+import { type DurnErrorCode, DurnUserError } from '../../core/errors.ts';
 import type { DeviceChoice, EngineChoice, ImageTensor } from '../../models/engines/types.ts';
 import type { GraphStatistics } from '../../models/graph/statistics.ts';
 import type { NetworkId } from '../../models/graph/types.ts';
+import { getNetwork, isBuiltinNetwork } from '../../models/networks/index.ts';
 import type { SerializedError, StatisticsResult, TileResult, TileTask } from './protocol.ts';
 import { moveWith } from './transfer.ts';
 
@@ -137,6 +138,8 @@ export class TilePool {
       height: tile.height,
       width: tile.width,
       ...extra,
+      // A plugin's own network exists only in this thread's registry: its definition travels along.
+      ...(isBuiltinNetwork(network) ? {} : { definition: getNetwork(network) }),
     };
     let result: TileResult | StatisticsResult;
     try {

@@ -1,7 +1,7 @@
 /** Messages between the tile pool and its worker threads. Tile buffers are transferred, not copied. */
 import type { DeviceChoice, EngineChoice } from '../../models/engines/types.ts';
 import type { GraphStatistics } from '../../models/graph/statistics.ts';
-import type { NetworkId } from '../../models/graph/types.ts';
+import type { NetworkDefinition, NetworkId } from '../../models/graph/types.ts';
 
 export interface SessionKey {
   readonly network: NetworkId;
@@ -17,6 +17,8 @@ export interface TileTask {
   readonly channels: number;
   readonly height: number;
   readonly width: number;
+  /** A network a plugin defines (not one of the six): its definition, registered in the worker. */
+  readonly definition?: NetworkDefinition;
   /** 'run' (default): the network's output; 'collect': its statistics (graph/statistics.ts). */
   readonly kind?: 'run' | 'collect';
   /** Frozen statistics for a 'run' (cloned, small: a few vectors per layer). */

@@ -4,7 +4,7 @@
  * flight, so memory holds a few tiles whatever the image size), and outputs are blended back.
  */
 import { freemem } from 'node:os';
-import { DurnUserError } from '../../errors.ts';
+import { DurnUserError } from '../../core/errors.ts';
 import type { ImageTensor } from '../../models/engines/types.ts';
 import { bytesPerPixel } from '../../models/graph/memory.ts';
 import type { GraphStatistics } from '../../models/graph/statistics.ts';

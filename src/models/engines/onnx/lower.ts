@@ -10,7 +10,7 @@
  *   both are exact at durn's eps of 1e-9 (biased variance), see the tests. Statistic nodes can
  *   also output or take their statistics (statistics.ts).
  */
-import { DurnBugError, DurnUserError } from '../../../errors.ts';
+import { DurnBugError, DurnUserError } from '../../../core/errors.ts';
 import { statisticChannels } from '../../graph/statistics.ts';
 import type { BatchNormNode, Conv2dNode, Graph, GraphNode, NetworkDefinition } from '../../graph/types.ts';
 import type { StateDict } from '../../weights/types.ts';

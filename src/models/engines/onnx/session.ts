@@ -10,7 +10,7 @@
 import { availableParallelism } from 'node:os';
 import { isMainThread } from 'node:worker_threads';
 import { z } from 'zod';
-import { DurnBugError, DurnUserError, expected } from '../../../errors.ts';
+import { DurnBugError, DurnUserError, expected } from '../../../core/errors.ts';
 import {
   checkStatistics,
   type GraphStatistics,

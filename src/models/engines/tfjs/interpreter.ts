@@ -4,7 +4,7 @@
  * running-statistics updates PyTorch would make, for the caller to apply after the backward pass.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { DurnBugError } from '../../../errors.ts';
+import { DurnBugError } from '../../../core/errors.ts';
 import { inputsOf } from '../../graph/analysis.ts';
 import type { GraphStatistics } from '../../graph/statistics.ts';
 import type { BatchNormNode, Graph, GraphNode, InstanceNormNode } from '../../graph/types.ts';

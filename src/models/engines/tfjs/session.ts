@@ -1,6 +1,6 @@
 /** The tfjs engine as an InferenceSession: one planar CHW image in, one out. */
 import * as tf from '@tensorflow/tfjs-core';
-import { DurnUserError } from '../../../errors.ts';
+import { DurnUserError } from '../../../core/errors.ts';
 import { checkStatistics, type GraphStatistics, statisticNodes } from '../../graph/statistics.ts';
 import type { ImageTensor, InferenceSession, RunOptions, SessionOptions } from '../types.ts';
 import { initTfjs, type TfjsBackendChoice } from './backend.ts';
