@@ -66,7 +66,8 @@ export interface TaskPlugin<O extends BaseTaskOptions = BaseTaskOptions> {
   preprocess(image: ImageTensor, ctx: StepContext<O>): ImageTensor;
   /**
    * Turns the network's output back into the photo's channels, blends by strength with `input`
-   * (the same region before `preprocess`) and clamps to [0, 1]. Pointwise, like `preprocess`.
+   * (the same region before `preprocess`) and clamps to [0, 1]. Pointwise, like `preprocess`:
+   * the pipeline calls it on bands of rows as they leave the stitcher.
    */
   postprocess(output: ImageTensor, input: ImageTensor, ctx: StepContext<O>): ImageTensor;
 }
