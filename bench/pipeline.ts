@@ -239,15 +239,16 @@ async function large(args: string[]): Promise<void> {
       seconds: number;
       rssMB: number;
       engine: string;
+      tiles: number;
+      tile: string;
     };
-    const plugin = getPlugin('denoise');
-    const plan = planTiles(planInputFor(getNetwork('durn-p'), { width, height }, plugin.tiling['durn-p']!));
+    console.log(`tiles of ${r.tile}`);
     printTable(
       ['MP', 'tiles', 'workers', 'engine', 'seconds', 'MP/s', 'peak RSS MB', 'RSS bytes/pixel'],
       [
         [
           ((width * height) / 1e6).toFixed(1),
-          String(plan.tiles.length),
+          String(r.tiles),
           String(workers),
           r.engine,
           r.seconds.toFixed(0),
@@ -266,12 +267,16 @@ async function large(args: string[]): Promise<void> {
 async function restoreChild(args: string[]): Promise<void> {
   const [input, outDir, workers] = args.slice(args.indexOf('--restore-child') + 1);
   const t0 = performance.now();
-  const summary = await runRestore({
-    inputs: [input!],
-    task: 'denoise',
-    outDir: outDir!,
-    workers: Number(workers),
-  });
+  let tiles = 0;
+  let tile = '';
+  const summary = await runRestore(
+    { inputs: [input!], task: 'denoise', outDir: outDir!, workers: Number(workers) },
+    (e) => {
+      if (e.type !== 'step-start') return;
+      tiles = e.tiles;
+      tile = `${e.tile} (${e.tileReason})`;
+    },
+  );
   if (summary.done !== 1) throw new Error(`restore failed: ${JSON.stringify(summary.failures)}`);
   const { closeMetadata } = await import('../src/pipeline/metadata/exiftool.ts');
   await closeMetadata();
@@ -280,6 +285,8 @@ async function restoreChild(args: string[]): Promise<void> {
       seconds: (performance.now() - t0) / 1000,
       rssMB: process.resourceUsage().maxRSS / 1024, // maxRSS is in kilobytes
       engine: summary.engine ?? '',
+      tiles,
+      tile,
     }),
   );
 }

@@ -27,7 +27,7 @@ export interface TileChoice {
 }
 
 /** Tiles of all workers together stay within this (and half the free memory). */
-export const TILE_MEMORY_CAP = 768 * 2 ** 20;
+export const TILE_MEMORY_CAP = 512 * 2 ** 20;
 /** A whole image runs as one tile up to this much memory. */
 export const WHOLE_MEMORY_CAP = 1024 * 2 ** 20;
 export const MAX_CHOSEN_TILE = 4096;
