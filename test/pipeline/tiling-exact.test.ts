@@ -183,9 +183,9 @@ describe('tiled inference equals whole-image inference for the local DuRN-P netw
 // Bounds are what was measured, with margin. With random weights, durn-us, durn-s and durn-s-p
 // barely depend on their SE pooling (the gates sit near sigmoid(0)), so tiled ≈ whole to ~1e-4.
 // durn-u's instance norms are another matter: random-init features have tiny variance that the
-// norm blows up, so a tile's output moves with its statistics. Even a 224 crop of stationary noise,
-// compared away from its edges, differs from the whole-image run by 0.3 — no tiling involved. Its
-// bound guards against regressions (seams, misaligned tiles give far more), not a quality claim.
+// norm blows up, so a tile's output moves with its statistics (per-tile statistics gave up to 1.2).
+// Tiles now run with the whole image's statistics frozen (tiling-frozen.test.ts); what is left
+// here is the convolutions' context beyond the 32-pixel overlap (radius 104): 1.2e-2 measured.
 const GLOBAL: readonly {
   task: string;
   network: NetworkId;
@@ -194,7 +194,7 @@ const GLOBAL: readonly {
   max: number;
   mean: number;
 }[] = [
-  { task: 'deblur', network: 'durn-u', width: 176, height: 144, max: 1.5, mean: 0.1 },
+  { task: 'deblur', network: 'durn-u', width: 176, height: 144, max: 0.05, mean: 1e-3 },
   { task: 'dehaze', network: 'durn-us', width: 176, height: 144, max: 0.05, mean: 0.005 },
   { task: 'derain', network: 'durn-s', width: 160, height: 136, max: 0.05, mean: 0.005 },
   { task: 'raindrop', network: 'durn-s-p', width: 176, height: 144, max: 0.05, mean: 0.005 },

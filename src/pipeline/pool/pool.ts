@@ -58,9 +58,19 @@ export class TilePool {
     });
   }
 
-  /** Intra-op threads a single task may use when it runs alone (a whole image, a statistics pass). */
-  get allThreads(): number {
-    return this.workers * this.threadsPerWorker;
+  private inFlight = 0;
+
+  /** Tasks in flight now. */
+  get active(): number {
+    return this.inFlight;
+  }
+
+  /**
+   * Intra-op threads for a task that runs alone (a whole image, a statistics pass): every thread
+   * of the pool when nothing else is in flight (another file's tiles), else one worker's share.
+   */
+  get soloThreads(): number {
+    return this.active === 0 ? this.workers * this.threadsPerWorker : this.threadsPerWorker;
   }
 
   /** Tiles that can be in flight without idling a worker: enough to hide the stitching. */
@@ -142,6 +152,7 @@ export class TilePool {
       ...(isBuiltinNetwork(network) ? {} : { definition: getNetwork(network) }),
     };
     let result: TileResult | StatisticsResult;
+    this.inFlight += 1;
     try {
       result = (await this.piscina.run(moveWith(task, [data.buffer]), signal ? { signal } : {})) as
         | TileResult
@@ -154,6 +165,8 @@ export class TilePool {
         throw new DurnUserError('ABORTED', 'The run was cancelled', { cause: err });
       }
       throw err;
+    } finally {
+      this.inFlight -= 1;
     }
     this.engineDescription = result.engine;
     for (const n of result.notices) {

@@ -126,7 +126,7 @@ async function runStep(
     ...(ctx.tiling?.tile === undefined ? {} : { tile: ctx.tiling.tile }),
   });
   // A whole image has no neighbours: its overlap only has to pass the plan's checks.
-  const tiling = { tile: Math.max(choice.tile, 2 * overlap + 64), overlap };
+  const tiling = { tile: choice.whole ? Math.max(choice.tile, 2 * overlap + 64) : choice.tile, overlap };
   // Frozen statistics make a global-statistics network local: plan (blend) as for one.
   const freeze =
     network.globalStatistics &&
@@ -136,7 +136,7 @@ async function runStep(
     planInputFor({ ...network, globalStatistics: network.globalStatistics && !freeze }, image, tiling),
   );
   // One tile alone gets every thread of the pool; tiles in parallel get one worker's share each.
-  const threads = plan.tiles.length === 1 ? ctx.pool.allThreads : undefined;
+  const threads = plan.tiles.length === 1 ? ctx.pool.soloThreads : undefined;
   const stepCtx = { network, options };
   const input = plugin.preprocess(image, stepCtx);
   let statistics: GraphStatistics | undefined;
@@ -152,7 +152,7 @@ async function runStep(
       weightsPath,
       source.image,
       ctx.signal,
-      ctx.pool.allThreads,
+      ctx.pool.soloThreads,
     );
     statisticsFactor = source.factor;
   }
