@@ -4,6 +4,7 @@ import { formatError, isUserError } from './errors.ts';
 import { registerModelCommands } from './models/cli.ts';
 import { registerTrainCommands } from './models/training/cli.ts';
 import { registerPresetCommands } from './pipeline/presets/cli.ts';
+import { registerQueueCommands } from './pipeline/queue/cli.ts';
 import { registerRestoreCommand } from './pipeline/run/cli.ts';
 import { registerWatchCommand } from './pipeline/watch/cli.ts';
 import { registerTuiCommand, withDefaultCommand } from './tui/cli.ts';
@@ -18,6 +19,7 @@ export function buildProgram(): Command {
     .exitOverride();
   registerRestoreCommand(program);
   registerWatchCommand(program);
+  registerQueueCommands(program);
   registerModelCommands(program);
   registerTrainCommands(program);
   registerPresetCommands(program);
