@@ -39,10 +39,21 @@ export interface TestRedis {
   stop(): Promise<void>;
 }
 
-async function waitReady(port: number, proc: ChildProcess, log: () => string): Promise<void> {
+async function waitReady(
+  port: number,
+  password: string | undefined,
+  proc: ChildProcess,
+  log: () => string,
+): Promise<void> {
   const deadline = Date.now() + 20_000;
   for (;;) {
-    const ping = spawnSync('redis-cli', ['-p', String(port), 'ping'], { encoding: 'utf8' });
+    const ping = spawnSync(
+      'redis-cli',
+      ['-p', String(port), ...(password ? ['--no-auth-warning', '-a', password] : []), 'ping'],
+      {
+        encoding: 'utf8',
+      },
+    );
     if (ping.stdout?.trim() === 'PONG') return;
     if (proc.exitCode !== null) throw new Error(`redis-server exited (${proc.exitCode}):\n${log()}`);
     if (Date.now() > deadline) throw new Error(`redis-server did not start:\n${log()}`);
@@ -50,7 +61,7 @@ async function waitReady(port: number, proc: ChildProcess, log: () => string): P
   }
 }
 
-export async function startRedis(opts: { aof?: boolean } = {}): Promise<TestRedis> {
+export async function startRedis(opts: { aof?: boolean; password?: string } = {}): Promise<TestRedis> {
   const dir = await mkdtemp(join(tmpdir(), 'durn-redis-'));
   const port = await freePort();
   const args = [
@@ -65,6 +76,7 @@ export async function startRedis(opts: { aof?: boolean } = {}): Promise<TestRedi
     '--protected-mode',
     'yes',
     ...(opts.aof ? ['--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no']),
+    ...(opts.password ? ['--requirepass', opts.password] : []),
   ];
   let proc: ChildProcess;
   let output = '';
@@ -77,7 +89,7 @@ export async function startRedis(opts: { aof?: boolean } = {}): Promise<TestRedi
     proc.stderr!.on('data', (d: Buffer) => {
       output += d.toString();
     });
-    await waitReady(port, proc, () => output);
+    await waitReady(port, opts.password, proc, () => output);
   };
   const halt = async () => {
     if (proc.exitCode !== null || proc.signalCode !== null) return;
@@ -87,7 +99,7 @@ export async function startRedis(opts: { aof?: boolean } = {}): Promise<TestRedi
   };
   await launch();
   return {
-    url: `redis://127.0.0.1:${port}`,
+    url: `redis://${opts.password ? `:${encodeURIComponent(opts.password)}@` : ''}127.0.0.1:${port}`,
     port,
     dir,
     restart: async () => {

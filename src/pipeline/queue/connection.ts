@@ -51,7 +51,8 @@ export function parseQueueUrl(value: string | undefined): QueueAddress {
 }
 
 function redact(value: string): string {
-  return value.replace(/^(rediss?:\/\/)([^@/]*:)[^@/]*@/, '$1$2***@');
+  // Whatever sits between the user's ':' and '@' is a password, even in a URL that does not parse.
+  return value.replace(/:[^@/\s:]*@/g, ':***@');
 }
 
 /**
