@@ -120,6 +120,7 @@ interface WorkerFlags {
   queue: string;
   concurrency?: number;
   workers?: number;
+  threads?: number;
   engine?: 'auto' | 'onnx' | 'tfjs';
   device?: 'auto' | 'cpu' | 'cuda';
   name?: string;
@@ -155,6 +156,11 @@ export function registerQueueCommands(program: Command): void {
     .addOption(queueOption().makeOptionMandatory())
     .option('-c, --concurrency <n>', 'files restored at once (default 1)', int('--concurrency'))
     .option('--workers <n>', 'inference threads (default: one per core)', int('--workers'))
+    .option(
+      '--threads <n>',
+      'intra-op threads per inference thread (default: cores / workers)',
+      int('--threads'),
+    )
     .addOption(
       new Option('--engine <engine>', 'inference engine').choices(['auto', 'onnx', 'tfjs']).default('auto'),
     )
@@ -182,6 +188,7 @@ export function registerQueueCommands(program: Command): void {
           queue: f.queue,
           ...(f.concurrency ? { concurrency: f.concurrency } : {}),
           ...(f.workers ? { workers: f.workers } : {}),
+          ...(f.threads ? { threads: f.threads } : {}),
           ...(f.engine ? { engine: f.engine } : {}),
           ...(f.device ? { device: f.device } : {}),
           ...(f.name ? { name: f.name } : {}),

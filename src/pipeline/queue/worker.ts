@@ -45,6 +45,8 @@ export interface QueueWorkerOptions {
   readonly concurrency?: number;
   /** Inference worker threads (default: one per core). */
   readonly workers?: number;
+  /** Intra-op threads per inference thread (default: cores / workers). */
+  readonly threads?: number;
   readonly engine?: 'auto' | 'onnx' | 'tfjs';
   readonly device?: 'auto' | 'cpu' | 'cuda';
   /** Shown in results and `durn queue status` (default host:pid). */
@@ -114,6 +116,7 @@ export async function startQueueWorker(
   const engineChoice = opts.engine ?? 'auto';
   const pool = new TilePool({
     ...(opts.workers ? { workers: opts.workers } : {}),
+    ...(opts.threads ? { threadsPerWorker: opts.threads } : {}),
     engine: engineChoice,
     device: opts.device ?? 'auto',
     onNotice: (message) => onEvent({ type: 'notice', message }),
