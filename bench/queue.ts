@@ -28,8 +28,13 @@ function option(args: string[], flag: string, fallback: number): number {
 async function photos(dir: string, n: number, size: number, round: number): Promise<void> {
   await mkdir(dir, { recursive: true });
   for (let k = 0; k < n; k++) {
+    // Pseudo-random pixels seeded per round and file: no two photos share content (or a job id).
     const px = Buffer.alloc(size * size);
-    for (let i = 0; i < px.length; i++) px[i] = (i * 7 + k * 13 + round * 101 + ((i / size) | 0) * 3) % 251;
+    let x = (round * 1_000_003 + k * 7919 + 1) >>> 0;
+    for (let i = 0; i < px.length; i++) {
+      x = (Math.imul(x, 1664525) + 1013904223) >>> 0;
+      px[i] = x >>> 24;
+    }
     const png = await sharp(px, { raw: { width: size, height: size, channels: 1 } })
       .toColourspace('b-w')
       .png()
@@ -38,23 +43,32 @@ async function photos(dir: string, n: number, size: number, round: number): Prom
   }
 }
 
-/** Runs `durn …args` to its exit; returns seconds, failing on a non-zero status. */
-function timed(args: string[], env: Record<string, string>): Promise<number> {
+/** Runs `durn …args --json` to its exit; returns seconds, failing unless all `files` were restored. */
+function timed(args: string[], env: Record<string, string>, files: number): Promise<number> {
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
-    const child = spawn(process.execPath, [BIN, ...args], {
+    const child = spawn(process.execPath, [BIN, ...args, '--json'], {
       env: { ...process.env, ...env },
-      stdio: ['ignore', 'ignore', 'pipe'],
+      stdio: ['ignore', 'pipe', 'pipe'],
     });
-    let err = '';
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+    });
     child.stderr.on('data', (d: Buffer) => {
-      err += d.toString();
+      out += d.toString();
     });
-    child.on('exit', (code) =>
-      code === 0
-        ? resolve((performance.now() - t0) / 1000)
-        : reject(new Error(`durn ${args[0]} exited ${code}: ${err}`)),
-    );
+    child.on('exit', (code) => {
+      const seconds = (performance.now() - t0) / 1000;
+      const done = out.match(/"type":"run-done","summary":\{"done":(\d+)/)?.[1];
+      if (code === 0 && Number(done) === files) resolve(seconds);
+      else
+        reject(
+          new Error(
+            `durn ${args[0]} exited ${code}, ${done ?? '?'} of ${files} restored: ${out.slice(-2000)}`,
+          ),
+        );
+    });
   });
 }
 
@@ -79,7 +93,7 @@ export default async function main(args: string[]): Promise<void> {
     return { input, out: join(dir, `out${round}`) };
   };
   const restore = (b: { input: string; out: string }, extra: string[]) =>
-    timed(['restore', b.input, '--task', 'denoise', '--out', b.out, '--no-ui', ...extra], env);
+    timed(['restore', b.input, '--task', 'denoise', '--out', b.out, ...extra], env, files);
   const queued = (b: { input: string; out: string }) => restore(b, ['--queue', redis.url]);
   try {
     console.log(
