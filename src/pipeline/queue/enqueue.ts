@@ -9,7 +9,7 @@ import { basename, dirname, relative, resolve as resolvePath } from 'node:path';
 import { Queue } from 'bullmq';
 import { formatError } from '../../errors.ts';
 import { expandInputs } from '../run/inputs.ts';
-import { parseRestoreOptions, type RestoreOptions } from '../run/options.ts';
+import { type ParsedRestoreOptions, parseRestoreOptions, type RestoreOptions } from '../run/options.ts';
 import { outputPath } from '../run/outputs.ts';
 import { fileSha256 } from '../run/restore-file.ts';
 import { resolveSteps } from '../run/run.ts';
@@ -49,13 +49,17 @@ export function newBatchId(): string {
   return `b${Date.now().toString(36)}-${randomBytes(4).toString('hex')}`;
 }
 
-export async function submitBatch(options: SubmitOptions): Promise<SubmittedBatch> {
-  const { queue: url, attempts, backoffMs, map = [], ...restore } = options;
-  const address = parseQueueUrl(url);
-  const o = parseRestoreOptions(restore);
+/** What every job of a run shares: the steps with their weights' hashes, encoding, the chain hash. */
+export interface JobTemplate {
+  readonly steps: JobData['steps'];
+  readonly encoding: Pick<JobData, 'format' | 'quality' | 'bitDepth' | 'tile' | 'overlap'>;
+  readonly chainHash: string;
+  readonly chain: string;
+  readonly o: ParsedRestoreOptions;
+}
+
+export async function jobTemplate(o: ParsedRestoreOptions): Promise<JobTemplate> {
   const steps = resolveSteps(o);
-  const files = await expandInputs(o.inputs, o.outDir ? { exclude: [o.outDir] } : {});
-  const baseDir = o.inputs.length === 1 ? resolvePath(o.inputs[0]!) : undefined;
   const jobSteps = await Promise.all(
     steps.map(async (s) => ({
       task: s.plugin.id,
@@ -77,7 +81,62 @@ export async function submitBatch(options: SubmitOptions): Promise<SubmittedBatc
     ...(o.tile !== undefined ? { tile: o.tile } : {}),
     ...(o.overlap !== undefined ? { overlap: o.overlap } : {}),
   };
-  const chainHash = chainHashOf({ steps: jobSteps, ...encoding });
+  return {
+    steps: jobSteps,
+    encoding,
+    chainHash: chainHashOf({ steps: jobSteps, ...encoding }),
+    chain: steps.map((s) => s.plugin.id).join(' → '),
+    o,
+  };
+}
+
+/** One file's job: validated as a worker would (what it would refuse is refused here). */
+export async function jobFor(
+  t: JobTemplate,
+  batch: string,
+  file: string,
+  out: string,
+  outDir: string,
+  map: readonly PathMap[],
+  overwrite: boolean,
+): Promise<{ data: JobData; jobId: string }> {
+  const contentHash = await fileSha256(file);
+  const data: JobData = {
+    v: JOB_VERSION,
+    batch,
+    input: mapPath(file, map),
+    contentHash,
+    outDir: mapPath(outDir, map),
+    output: relative(outDir, out).split('\\').join('/'),
+    steps: t.steps,
+    ...(t.o.preset ? { preset: t.o.preset } : {}),
+    ...t.encoding,
+    ...(t.o.maxPixels !== undefined ? { maxPixels: t.o.maxPixels } : {}),
+    overwrite,
+    chainHash: t.chainHash,
+  };
+  parseJob(data);
+  return { data, jobId: jobIdOf(contentHash, t.chainHash) };
+}
+
+export function jobOptions(jobId: string, attempts = 3, backoffMs = 1000) {
+  return {
+    jobId,
+    attempts,
+    backoff: { type: 'exponential', delay: backoffMs },
+    // Finished jobs stay: they are the exactly-once record (`durn queue clean` removes them).
+    removeOnComplete: false,
+    removeOnFail: false,
+  };
+}
+
+export async function submitBatch(options: SubmitOptions): Promise<SubmittedBatch> {
+  const { queue: url, attempts, backoffMs, map = [], ...restore } = options;
+  const address = parseQueueUrl(url);
+  const o = parseRestoreOptions(restore);
+  const t = await jobTemplate(o);
+  const files = await expandInputs(o.inputs, o.outDir ? { exclude: [o.outDir] } : {});
+  const baseDir = o.inputs.length === 1 ? resolvePath(o.inputs[0]!) : undefined;
   const batch = newBatchId();
   const items: BatchItem[] = [];
   const rejected: { file: string; error: string }[] = [];
@@ -91,23 +150,7 @@ export async function submitBatch(options: SubmitOptions): Promise<SubmittedBatc
         ...(baseDir ? { baseDir } : {}),
       });
       const outDir = o.outDir ? resolvePath(o.outDir) : dirname(out);
-      const contentHash = await fileSha256(file);
-      const data: JobData = {
-        v: JOB_VERSION,
-        batch,
-        input: mapPath(file, map),
-        contentHash,
-        outDir: mapPath(outDir, map),
-        output: relative(outDir, out).split('\\').join('/'),
-        steps: jobSteps,
-        ...(o.preset ? { preset: o.preset } : {}),
-        ...encoding,
-        ...(o.maxPixels !== undefined ? { maxPixels: o.maxPixels } : {}),
-        overwrite: o.overwrite ?? false,
-        chainHash,
-      };
-      parseJob(data); // what a worker would refuse is refused here, before anything is queued
-      const jobId = jobIdOf(contentHash, chainHash);
+      const { data, jobId } = await jobFor(t, batch, file, out, outDir, map, o.overwrite ?? false);
       const first = firstFileOf.get(jobId);
       items.push({ file, jobId, output: out, ...(first ? { duplicateOf: first } : {}) });
       if (first) continue;
@@ -115,14 +158,7 @@ export async function submitBatch(options: SubmitOptions): Promise<SubmittedBatc
       jobs.push({
         name: JOB_NAME,
         data,
-        opts: {
-          jobId,
-          attempts: attempts ?? 3,
-          backoff: { type: 'exponential', delay: backoffMs ?? 1000 },
-          // Finished jobs stay: they are the exactly-once record (`durn queue clean` removes them).
-          removeOnComplete: false,
-          removeOnFail: false,
-        },
+        opts: jobOptions(jobId, attempts, backoffMs),
       });
     } catch (err) {
       rejected.push({ file, error: formatError(err) });
@@ -136,7 +172,7 @@ export async function submitBatch(options: SubmitOptions): Promise<SubmittedBatc
     const meta: BatchMeta = {
       id: batch,
       created: Date.now(),
-      chain: steps.map((s) => s.plugin.id).join(' → '),
+      chain: t.chain,
       files: items.length,
     };
     // The batch record first: a follower started right after sees every file.

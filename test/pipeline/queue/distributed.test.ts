@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closeMetadata } from '../../../src/pipeline/metadata/exiftool.ts';
 import { runRestore } from '../../../src/pipeline/run/run.ts';
+import { watchFolder } from '../../../src/pipeline/watch/index.ts';
 import { ensureBuilt } from '../../helpers/build.ts';
 import { writeScratchWeights } from '../../helpers/models.ts';
 import { HAS_REDIS, startRedis, type TestRedis } from '../../helpers/redis.ts';
@@ -193,6 +194,35 @@ describe.skipIf(!HAS_REDIS)('durn restore --queue with durn worker processes', (
     expect(await f2.exited).toBe(1);
     const starts = w.events.filter((e) => e.type === 'job-start').slice(startsBefore);
     expect(starts.map((e) => e.file)).toEqual([join(mixed, 'broken.png')]);
+    expect(await stopWorker(w)).toBe(0);
+  });
+
+  it('durn watch --queue keeps its ledger and enqueues: each photo restored once, by a worker, where local mode puts it', async () => {
+    const r = await redis();
+    const w = await worker(r.url, 'wq');
+    const inbox = join(dir, 'inbox');
+    const out = join(dir, 'watched');
+    await mkdir(inbox);
+    const events: { type: string; worker?: string }[] = [];
+    const h = await watchFolder(
+      { input: inbox, out, task: 'denoise', settleMs: 100, queue: { url: r.url } },
+      (e) => events.push(e),
+    );
+    await h.ready;
+    const some = names.slice(83, 88);
+    for (const n of some) await copyFile(join(photos, n), join(inbox, n));
+    await waitFor(
+      () => events.filter((e) => e.type === 'file-done').length >= some.length,
+      'the watched photos',
+    );
+    // The same content again under another name: the ledger knows it, nothing is enqueued.
+    await copyFile(join(photos, some[0]!), join(inbox, 'again.png'));
+    await waitFor(() => events.some((e) => e.type === 'file-skipped'), 'the copy to be recognised');
+    await h.stop();
+    expect((await listFiles(out)).filter((f) => !f.startsWith('.durn'))).toEqual(some);
+    expect(await samePixels(local, out, some)).toEqual([]);
+    expect(events.filter((e) => e.type === 'file-done').every((e) => e.worker === 'wq')).toBe(true);
+    expect(doneFiles(w).length).toBe(some.length);
     expect(await stopWorker(w)).toBe(0);
   });
 });
