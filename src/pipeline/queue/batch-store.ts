@@ -4,6 +4,7 @@
  * submission order. Jobs are shared between batches (same photo, same chain), batches are not.
  */
 import { Redis } from 'ioredis';
+import { DurnUserError } from '../../errors.ts';
 import { connectionOptions, type QueueAddress } from './connection.ts';
 import { QUEUE_NAME } from './job.ts';
 
@@ -56,4 +57,32 @@ export async function inChunks<T, R>(
 export function openRedis(address: QueueAddress): Redis {
   const { url, ...rest } = connectionOptions(address);
   return new Redis(url, rest);
+}
+
+/**
+ * Fails fast, with a user error, when Redis cannot be reached or refuses the password: only once
+ * connected do durn's clients retry forever (a Redis restart is a pause, a typo is not).
+ */
+export async function checkReachable(address: QueueAddress, timeoutMs = 5000): Promise<void> {
+  const client = new Redis(address.url, {
+    lazyConnect: true,
+    connectTimeout: timeoutMs,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+  });
+  let cause: Error | undefined; // the socket's or server's own words (ECONNREFUSED, WRONGPASS…)
+  client.on('error', (e: Error) => {
+    cause ??= e;
+  });
+  try {
+    await client.connect();
+    await client.ping();
+  } catch (err) {
+    const why = (cause ?? (err as Error)).message;
+    throw new DurnUserError('IO', `Could not reach the queue at ${address.redacted}: ${why}`, {
+      hint: 'is redis-server running there, and are the host, port, password and TLS (rediss://) right?',
+    });
+  } finally {
+    client.disconnect();
+  }
 }

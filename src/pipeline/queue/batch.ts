@@ -10,7 +10,14 @@ import { type Job, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { DurnUserError, expected } from '../../errors.ts';
 import type { RunEvent, RunEventListener, RunSummary } from '../events.ts';
-import { type BatchItem, type BatchMeta, batchKeys, inChunks, openRedis } from './batch-store.ts';
+import {
+  type BatchItem,
+  type BatchMeta,
+  batchKeys,
+  checkReachable,
+  inChunks,
+  openRedis,
+} from './batch-store.ts';
 import { connectionOptions, parseQueueUrl, type QueueAddress } from './connection.ts';
 import { BATCH_ID, QUEUE_NAME } from './job.ts';
 import type { JobProgress, JobResult } from './worker.ts';
@@ -51,6 +58,7 @@ interface Conn {
 
 async function open(url: string): Promise<Conn> {
   const address = parseQueueUrl(url);
+  await checkReachable(address);
   const queue = new Queue(QUEUE_NAME, { connection: connectionOptions(address) });
   const redis = openRedis(address);
   return {

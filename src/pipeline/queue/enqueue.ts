@@ -13,7 +13,14 @@ import { type ParsedRestoreOptions, parseRestoreOptions, type RestoreOptions } f
 import { outputPath } from '../run/outputs.ts';
 import { fileSha256 } from '../run/restore-file.ts';
 import { resolveSteps } from '../run/run.ts';
-import { type BatchItem, type BatchMeta, batchKeys, inChunks, openRedis } from './batch-store.ts';
+import {
+  type BatchItem,
+  type BatchMeta,
+  batchKeys,
+  checkReachable,
+  inChunks,
+  openRedis,
+} from './batch-store.ts';
 import { connectionOptions, parseQueueUrl } from './connection.ts';
 import {
   chainHashOf,
@@ -133,6 +140,7 @@ export function jobOptions(jobId: string, attempts = 3, backoffMs = 1000) {
 export async function submitBatch(options: SubmitOptions): Promise<SubmittedBatch> {
   const { queue: url, attempts, backoffMs, map = [], ...restore } = options;
   const address = parseQueueUrl(url);
+  await checkReachable(address);
   const o = parseRestoreOptions(restore);
   const t = await jobTemplate(o);
   const files = await expandInputs(o.inputs, o.outDir ? { exclude: [o.outDir] } : {});

@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { Queue } from 'bullmq';
 import { type DurnErrorCode, DurnUserError } from '../../errors.ts';
 import type { ParsedRestoreOptions } from '../run/options.ts';
+import { checkReachable } from './batch-store.ts';
 import { connectionOptions, parseQueueUrl } from './connection.ts';
 import { jobFor, jobOptions, jobTemplate } from './enqueue.ts';
 import { JOB_NAME, type JobData, type PathMap, QUEUE_NAME } from './job.ts';
@@ -35,6 +36,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export async function createQueuedRestorer(o: ParsedRestoreOptions, q: QueueTarget): Promise<QueuedRestorer> {
   const address = parseQueueUrl(q.url);
+  await checkReachable(address);
   const t = await jobTemplate(o);
   const queue = new Queue(QUEUE_NAME, { connection: connectionOptions(address) });
   const batch = `w${Date.now().toString(36)}-${randomBytes(4).toString('hex')}`;

@@ -25,7 +25,7 @@ import { readProvenance } from '../metadata/copy.ts';
 import { TilePool } from '../pool/pool.ts';
 import { fileSha256, restoreFile } from '../run/restore-file.ts';
 import type { ResolvedStep } from '../run/restore-tensor.ts';
-import { batchKeys, openRedis } from './batch-store.ts';
+import { batchKeys, checkReachable, openRedis } from './batch-store.ts';
 import { connectionOptions, parseQueueUrl } from './connection.ts';
 import {
   chainHashOf,
@@ -109,6 +109,7 @@ export async function startQueueWorker(
   onEvent: (e: WorkerEvent) => void = () => {},
 ): Promise<QueueWorkerHandle> {
   const address = parseQueueUrl(opts.queue);
+  await checkReachable(address);
   const host = hostname();
   const name = opts.name ?? `${host}:${process.pid}`;
   const maps = opts.map ?? [];

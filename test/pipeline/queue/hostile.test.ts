@@ -163,4 +163,16 @@ describe.skipIf(!HAS_REDIS)('hostile jobs', () => {
     expect(r.state).toBe('failed');
     expect(r.reason).toMatch(/originals are never overwritten/);
   });
+
+  it('refuses a wrong password at once, naming the server but not the password', async () => {
+    const wrong = redis.url.replace(/:[^@/]*@/, ':n0t-it@');
+    const err = await startQueueWorker({ queue: wrong }).then(
+      () => null,
+      (e: Error) => e,
+    );
+    expect(err?.message).toMatch(
+      /^Could not reach the queue at redis:\/\/:\*\*\*@127\.0\.0\.1:\d+: WRONGPASS/,
+    );
+    expect(err?.message).not.toContain('n0t-it');
+  });
 });
