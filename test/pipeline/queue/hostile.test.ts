@@ -83,7 +83,7 @@ afterAll(async () => {
 });
 
 /** Adds a job (id derived the way durn derives it unless given) and waits for its outcome. */
-async function run(data: unknown, id?: string): Promise<{ state: string; reason: string }> {
+async function run(data: unknown, id?: string): Promise<{ state: string; reason: string; result?: unknown }> {
   const d = data as JobData;
   const jobId =
     id ??
@@ -98,7 +98,7 @@ async function run(data: unknown, id?: string): Promise<{ state: string; reason:
   }, `job ${jobId}`);
   const job = await queue.getJob(jobId);
   await job?.remove();
-  return { state, reason: job?.failedReason ?? '' };
+  return { state, reason: job?.failedReason ?? '', ...(job?.returnvalue ? { result: job.returnvalue } : {}) };
 }
 
 /** A variant of the valid job with consistent hashes (so only the hostile part can fail it). */
@@ -154,8 +154,16 @@ describe.skipIf(!HAS_REDIS)('hostile jobs', () => {
 
   it('restores the valid job the hostile ones were made from (through a password URL)', async () => {
     const r = await run(valid);
-    expect(r).toEqual({ state: 'completed', reason: '' });
+    expect(r).toMatchObject({ state: 'completed', reason: '', result: { worker: 'guard' } });
     expect(await listFiles(join(dir, 'out'))).toEqual(['a.png']);
+    // The same job again (as after a crash between writing and completing): it replaces its own output…
+    const again = await run(valid);
+    expect(again.state).toBe('completed');
+    expect(again.result).not.toHaveProperty('skipped');
+    // …but another job never replaces an output that is not its own.
+    const secret = join(dir, 'photos', 'secret.png');
+    const other = await run({ ...valid, input: secret, contentHash: await fileSha256(secret) });
+    expect(other.result).toMatchObject({ skipped: expect.stringMatching(/already exists/) });
   });
 
   it('a job can never overwrite an original, even when asked to', async () => {
