@@ -4,7 +4,7 @@
  * submission order. Jobs are shared between batches (same photo, same chain), batches are not.
  */
 import { Redis } from 'ioredis';
-import { DurnUserError } from '../../errors.ts';
+import { DurnUserError } from '../../core/errors.ts';
 import { connectionOptions, type QueueAddress } from './connection.ts';
 import { QUEUE_NAME } from './job.ts';
 

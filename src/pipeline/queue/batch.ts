@@ -8,7 +8,7 @@
  */
 import { type Job, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { DurnUserError, expected } from '../../errors.ts';
+import { DurnUserError, expected } from '../../core/errors.ts';
 import type { RunEvent, RunEventListener, RunSummary } from '../events.ts';
 import {
   type BatchItem,

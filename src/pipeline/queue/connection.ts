@@ -3,7 +3,7 @@
  * here so a typo is a user error, not a hanging connection; the password never appears in
  * messages (`redacted`).
  */
-import { DurnUserError } from '../../errors.ts';
+import { DurnUserError } from '../../core/errors.ts';
 
 export interface QueueAddress {
   /** The URL as given, for ioredis (which reads user, password, db and TLS from it). */

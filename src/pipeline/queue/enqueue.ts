@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { basename, dirname, relative, resolve as resolvePath } from 'node:path';
 import { Queue } from 'bullmq';
-import { formatError } from '../../errors.ts';
+import { formatError } from '../../core/errors.ts';
 import { expandInputs } from '../run/inputs.ts';
 import { type ParsedRestoreOptions, parseRestoreOptions, type RestoreOptions } from '../run/options.ts';
 import { outputPath } from '../run/outputs.ts';

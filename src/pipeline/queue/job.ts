@@ -7,14 +7,14 @@
 import { createHash } from 'node:crypto';
 import { extname, isAbsolute, normalize, posix } from 'node:path';
 import { z } from 'zod';
-import { DurnUserError } from '../../errors.ts';
-import { NETWORK_IDS, type NetworkId } from '../../models/graph/types.ts';
+import { DurnUserError } from '../../core/errors.ts';
+import { parseWith } from '../../core/validation.ts';
+import type { NetworkId } from '../../models/graph/types.ts';
 import { getPlugin, taskIds } from '../../plugins/registry.ts';
 import type { BaseTaskOptions } from '../../plugins/types.ts';
 import { MAX_STEPS, PRESET_NAME } from '../presets/preset.ts';
 import { isIgnoredName, isImageName } from '../run/inputs.ts';
 import { parseRestoreOptions } from '../run/options.ts';
-import { parseWith } from '../validation.ts';
 
 /** BullMQ queue name (keys `bull:durn-restore:*`). */
 export const QUEUE_NAME = 'durn-restore';
@@ -58,14 +58,15 @@ const fileName = z
     error: 'a file name',
   });
 
-const networkId = z.enum(NETWORK_IDS as [NetworkId, ...NetworkId[]]);
+/** A network id (the six, or a plugin's own); parseJob checks it belongs to the step's task. */
+const networkId = z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, { error: 'a network id' });
 
 const stepSchema = z
   .object({
     task: z.string().refine((t) => taskIds().includes(t), { error: () => `one of ${taskIds().join(', ')}` }),
     options: z.record(z.string(), z.unknown()),
     /** Per network the step may use: the weights' SHA-256 and the file name they were found under. */
-    weights: z.partialRecord(networkId, z.object({ sha256, file: fileName }).strict()),
+    weights: z.record(networkId, z.object({ sha256, file: fileName }).strict()),
   })
   .strict();
 

@@ -6,7 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { Queue } from 'bullmq';
-import { type DurnErrorCode, DurnUserError } from '../../errors.ts';
+import { type DurnErrorCode, DurnUserError } from '../../core/errors.ts';
 import type { ParsedRestoreOptions } from '../run/options.ts';
 import { checkReachable } from './batch-store.ts';
 import { connectionOptions, parseQueueUrl } from './connection.ts';

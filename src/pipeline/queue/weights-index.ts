@@ -7,7 +7,7 @@
 import { readdir } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { DurnUserError } from '../../errors.ts';
+import { DurnUserError } from '../../core/errors.ts';
 import { weightsSearchDirs } from '../../plugins/weights-path.ts';
 import { fileSha256 } from '../run/restore-file.ts';
 

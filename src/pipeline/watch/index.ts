@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { access } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { isUserError } from '../../errors.ts';
+import { isUserError } from '../../core/errors.ts';
 import type { WatchListener } from '../events.ts';
 import { TilePool } from '../pool/pool.ts';
 import type { QueueTarget } from '../queue/watch.ts';
@@ -40,7 +40,9 @@ export async function chainHash(o: ParsedRestoreOptions): Promise<string> {
     steps.map(async (s) => ({
       task: s.plugin.id,
       options: s.options,
-      weights: await Promise.all(Object.entries(s.weights).map(async ([n, p]) => [n, await fileSha256(p)])),
+      weights: await Promise.all(
+        (Object.entries(s.weights) as [string, string][]).map(async ([n, p]) => [n, await fileSha256(p)]),
+      ),
     })),
   );
   const encoding = { format: o.format ?? null, quality: o.quality ?? null, bitDepth: o.bitDepth ?? null };
