@@ -103,6 +103,10 @@ export function registerTrainCommands(program: Command): void {
     .option('--network <id>', 'network when the task has two')
     .option('--sigma <levels>', 'Gaussian noise σ (0–255), one pass per level (default: 30,50,70)', sigmas)
     .option('--limit <n>', 'evaluate the first n photos', int)
+    .option(
+      '--degradation <name>',
+      'synthetic degradation by name, e.g. camera-noise or camera-pipeline-noise (default: the task’s)',
+    )
     .addOption(
       new Option('--engine <name>', 'inference engine (auto: onnx when it loads)')
         .choices(['auto', 'onnx', 'tfjs'])

@@ -6,6 +6,9 @@
  * Protocol (BSDS500 test images, synthetic degradations seeded per image, see eval-run.ts):
  * Gaussian denoising (DuRN-P, grey) on all 200 images at σ 30, 50 and 70, as in the paper; every
  * other network on the first `limit` images (default 50) with its task's synthetic degradation.
+ * Colour denoising is measured twice: on camera-noise (Poisson–Gaussian noise added to the sRGB
+ * photo, its training degradation until issue 17: kept so old and new weights compare) and on
+ * camera-pipeline-noise (raw noise through demosaicing, tone curve and JPEG, like a camera's).
  */
 import { DurnUserError, expected } from '../../errors.ts';
 import type { NetworkId } from '../graph/types.ts';
@@ -13,9 +16,14 @@ import { getNetwork } from '../networks/index.ts';
 import type { EvalPass, EvalResult, EvalRow } from './eval-run.ts';
 import { type MetricTask, TASK_COLOR_SPACE } from './metrics.ts';
 
+/** An evaluation's name: its degradation task, or a second evaluation of a task. */
+export type EvalId = MetricTask | 'denoise-camera';
+
 export interface ProtocolEntry {
   /** The evaluation's name (the degradation task), also the example's file name. */
-  readonly id: MetricTask;
+  readonly id: EvalId;
+  /** Synthetic degradation by registry name; default the task's evaluation degradation. */
+  readonly degradation?: string;
   /** The plugin (task id) whose weights are evaluated. */
   readonly task: string;
   readonly network: NetworkId;
@@ -27,7 +35,20 @@ export interface ProtocolEntry {
 
 export const EVAL_PROTOCOL: readonly ProtocolEntry[] = [
   { id: 'denoise-gray', task: 'denoise', network: 'durn-p', sigma: [30, 50, 70], allImages: true },
-  { id: 'denoise-rgb', task: 'denoise', network: 'durn-p-nonorm', allImages: false },
+  {
+    id: 'denoise-rgb',
+    task: 'denoise',
+    network: 'durn-p-nonorm',
+    degradation: 'camera-noise',
+    allImages: false,
+  },
+  {
+    id: 'denoise-camera',
+    task: 'denoise',
+    network: 'durn-p-nonorm',
+    degradation: 'camera-pipeline-noise',
+    allImages: false,
+  },
   { id: 'deblur', task: 'deblur', network: 'durn-u', allImages: false },
   { id: 'dehaze', task: 'dehaze', network: 'durn-us', allImages: false },
   { id: 'raindrop', task: 'raindrop', network: 'durn-s-p', allImages: false },
@@ -64,7 +85,9 @@ export interface ReportWeights {
 }
 
 export interface ReportResult {
-  readonly id: MetricTask;
+  readonly id: EvalId;
+  /** The synthetic degradation evaluated (absent in reports written before issue 17). */
+  readonly degradation?: string;
   readonly task: string;
   readonly network: NetworkId;
   readonly title: string;
@@ -78,7 +101,7 @@ export interface ReportResult {
 }
 
 export interface ReportProblem {
-  readonly id: MetricTask;
+  readonly id: EvalId;
   readonly task: string;
   readonly network: NetworkId;
   readonly reason: string;
@@ -109,6 +132,7 @@ export function reportResult(
 ): ReportResult {
   return {
     id: entry.id,
+    degradation: r.degradation,
     task: entry.task,
     network: entry.network,
     title: getNetwork(entry.network).title,
@@ -164,13 +188,17 @@ function describe(r: ReportResult, data: string): string {
   const noise = r.passes[0]!.sigma !== undefined;
   const what = noise
     ? `additive Gaussian noise σ ${r.passes.map((p) => p.sigma).join(', ')} (unclipped)`
-    : `synthetic ${r.id} degradation`;
+    : `synthetic ${r.degradation ?? r.id} degradation`;
   return (
     `${r.images} image(s) of \`${data}\`, ${what}; PSNR/SSIM in ${SPACE_NAME[r.colorSpace] ?? r.colorSpace}. ` +
     `Weights \`${r.weights.path}\` (${r.weights.source}, sha256 \`${r.weights.hash.slice(0, 12)}…\`), ` +
     `${r.engine}, ${r.seconds.toFixed(0)} s.`
   );
 }
+
+/** The degradation's name where a task is evaluated on one other than its own (colour noise). */
+const named = (r: ReportResult) =>
+  r.degradation !== undefined && r.degradation !== r.id ? ` ${r.degradation}` : '';
 
 const pair = (row: EvalRow) => `${db(row.psnr)} / ${row.ssim.toFixed(3)}`;
 
@@ -189,7 +217,7 @@ export function renderSummaryTable(report: EvalReport): string {
         undefined,
       );
       return [
-        `${r.task} (\`${r.network}\`)${p.sigma !== undefined ? ` σ=${p.sigma}` : ''}`,
+        `${r.task} (\`${r.network}\`)${p.sigma !== undefined ? ` σ=${p.sigma}` : ''}${named(r)}`,
         String(r.images),
         pair(input),
         best ? `${pair(best)} (${best.method})` : '—',

@@ -24,6 +24,7 @@ import { NETWORK_DEFAULTS } from './config.ts';
 import { type BatchSpec, synthesize } from './data/batches.ts';
 import { loadTrainingImages } from './data/images.ts';
 import { wholeImage } from './data/patches.ts';
+import { degradationFor } from './degradations/index.ts';
 import { restoreWithSession, VALIDATION_SEED } from './evaluate.ts';
 import { gaussianBlur, plane } from './image-math.ts';
 import { type MetricTask, measure } from './metrics.ts';
@@ -38,6 +39,8 @@ export const evalOptionsSchema = z.object({
   weights: z.string().optional(),
   sigma: z.array(z.number().positive().max(255)).nonempty().optional(),
   limit: z.number().int().positive().optional(),
+  /** Synthetic degradation by name (e.g. camera-noise); default the task's (EVAL_DEGRADATION). */
+  degradation: z.string().min(1).optional(),
   /** Inference engine: auto (onnx when it loads, else tfjs), onnx, or tfjs. */
   engine: z.enum(['auto', 'onnx', 'tfjs']).default('auto'),
   /** ONNX intra-op threads (default: all cores). */
@@ -46,6 +49,14 @@ export const evalOptionsSchema = z.object({
   backend: z.enum(['auto', 'wasm', 'cpu', 'node', 'node-gpu']).default('wasm'),
 });
 export type EvalOptions = z.input<typeof evalOptionsSchema>;
+
+/**
+ * Where a task's evaluation degradation differs from its training one: colour denoising trains
+ * on a mix that includes clean photos, and is measured on camera-pipeline noise alone.
+ */
+export const EVAL_DEGRADATION: Readonly<Partial<Record<MetricTask, string>>> = {
+  'denoise-rgb': 'camera-pipeline-noise',
+};
 
 /** The paper's Gaussian noise levels: what denoise-gray is evaluated at unless --sigma says. */
 export const PAPER_SIGMAS = [30, 50, 70] as const;
@@ -66,6 +77,8 @@ export interface EvalPass {
 
 export interface EvalResult {
   readonly task: MetricTask;
+  /** The synthetic degradation (registry name or task key), or 'pairs' for real pairs. */
+  readonly degradation: string;
   readonly network: string;
   readonly weights: string;
   /** weightsHash of the weights evaluated (format- and key-order-independent sha256). */
@@ -174,6 +187,14 @@ export async function evaluateModel(
   const def = getNetwork(network);
   const task = NETWORK_DEFAULTS[network].degradation as MetricTask;
   const sigmas = sigmaPasses(task, o.sigma, o.pairs !== undefined);
+  if (o.degradation !== undefined && (o.pairs !== undefined || o.sigma !== undefined)) {
+    throw invalid(
+      '--degradation synthesises the degraded photos, so it cannot be combined with --pairs or --sigma',
+    );
+  }
+  const degradation = o.degradation ?? (o.sigma === undefined ? EVAL_DEGRADATION[task] : undefined) ?? task;
+  // Fails early, with the list of names, on an unknown one.
+  degradationFor(degradation);
   const weightsPath = o.weights ? resolve(o.weights) : resolveWeights(getPlugin(o.task), network).path;
   const weights = await loadWeights(weightsPath, network);
   const images = await loadTrainingImages({
@@ -188,7 +209,7 @@ export async function evaluateModel(
     patch: 0,
     margin: 0,
     channels: def.inChannels as 1 | 3,
-    degradation: task,
+    degradation,
     degradationOptions: sigma === undefined ? {} : { sigma },
   });
   const rngFor = (name: string, sigma: number | undefined) =>
@@ -232,6 +253,7 @@ export async function evaluateModel(
   }));
   return {
     task,
+    degradation: images.degraded ? 'pairs' : degradation,
     network,
     weights: weightsPath,
     weightsHash: weightsHash(weights.tensors),
@@ -256,7 +278,8 @@ function formatRow(method: string, width: number, m: { psnr: number; ssim: numbe
 export function formatEvalTable(r: EvalResult): string {
   const all = [...r.passes.flatMap((p) => p.rows), r.clean];
   const width = Math.max(...all.map((row) => row.method.length), 6);
-  const lines = [`${r.task} on ${r.images} image(s), ${r.network} weights ${r.weights}, ${r.engine}`];
+  const what = r.degradation === r.task ? r.task : `${r.task} (${r.degradation})`;
+  const lines = [`${what} on ${r.images} image(s), ${r.network} weights ${r.weights}, ${r.engine}`];
   for (const pass of r.passes) {
     if (pass.sigma !== undefined) lines.push('', `σ = ${pass.sigma}`);
     lines.push(

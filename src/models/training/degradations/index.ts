@@ -6,6 +6,8 @@ import { DurnUserError, expected } from '../../../errors.ts';
 import type { ImageTensor } from '../../engines/types.ts';
 import type { Rng } from '../rng.ts';
 import { cameraNoise } from './camera-noise.ts';
+import { cameraPipelineNoise } from './camera-pipeline-noise.ts';
+import { colourNoiseMix } from './colour-noise-mix.ts';
 import { gaussianNoise } from './gaussian-noise.ts';
 import { haze } from './haze.ts';
 import { motionBlur } from './motion-blur.ts';
@@ -14,6 +16,8 @@ import { raindrops } from './raindrops.ts';
 import type { Degradation } from './types.ts';
 
 export { type CameraNoiseParams, cameraNoise } from './camera-noise.ts';
+export { type CameraPipelineNoiseParams, cameraPipelineNoise } from './camera-pipeline-noise.ts';
+export { type ColourNoiseMixParams, colourNoiseMix } from './colour-noise-mix.ts';
 export { type GaussianNoiseParams, gaussianNoise } from './gaussian-noise.ts';
 export { type HazeParams, haze } from './haze.ts';
 export { type MotionBlurParams, motionBlur } from './motion-blur.ts';
@@ -28,22 +32,48 @@ export const DEGRADATIONS: Readonly<
   Record<DegradationTask, { degradation: Degradation<unknown>; channels: 1 | 3 }>
 > = {
   'denoise-gray': { degradation: gaussianNoise as Degradation<unknown>, channels: 1 },
-  'denoise-rgb': { degradation: cameraNoise as Degradation<unknown>, channels: 3 },
+  'denoise-rgb': { degradation: colourNoiseMix as Degradation<unknown>, channels: 3 },
   deblur: { degradation: motionBlur as Degradation<unknown>, channels: 3 },
   dehaze: { degradation: haze as Degradation<unknown>, channels: 3 },
   derain: { degradation: rainStreaks as Degradation<unknown>, channels: 3 },
   raindrop: { degradation: raindrops as Degradation<unknown>, channels: 3 },
 };
 
-export function degradationFor(task: DegradationTask): Degradation<unknown> {
-  const entry = DEGRADATIONS[task];
-  if (entry === undefined) {
+/**
+ * Every degradation by its own name, for evaluations that pick one other than their task's
+ * training mix (e.g. the colour denoiser on camera-noise, its former training degradation).
+ */
+export const NAMED_DEGRADATIONS: Readonly<Record<string, Degradation<unknown>>> = Object.fromEntries(
+  [
+    cameraNoise,
+    cameraPipelineNoise,
+    colourNoiseMix,
+    gaussianNoise,
+    haze,
+    motionBlur,
+    rainStreaks,
+    raindrops,
+  ].map((d) => [d.name, d as Degradation<unknown>]),
+);
+
+/** The training degradation of a task, or a degradation by name (NAMED_DEGRADATIONS). */
+export function degradationFor(key: DegradationTask | string): Degradation<unknown> {
+  const d = Object.hasOwn(DEGRADATIONS, key)
+    ? DEGRADATIONS[key as DegradationTask].degradation
+    : Object.hasOwn(NAMED_DEGRADATIONS, key)
+      ? NAMED_DEGRADATIONS[key]
+      : undefined;
+  if (d === undefined) {
     throw new DurnUserError(
       'INVALID_OPTION',
-      expected(Object.keys(DEGRADATIONS).join(', '), 'training task', task),
+      expected(
+        `a training task (${Object.keys(DEGRADATIONS).join(', ')}) or a degradation (${Object.keys(NAMED_DEGRADATIONS).join(', ')})`,
+        'degradation',
+        key,
+      ),
     );
   }
-  return entry.degradation;
+  return d;
 }
 
 /** A training input for `clean`: random parameters from the task's ranges, applied. */
