@@ -11,15 +11,18 @@
 import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { writeFileAtomic } from '../src/core/fs/atomic.ts';
 import type { ImageTensor } from '../src/models/engines/types.ts';
-import { decodeImageSet, listImages } from '../src/models/training/data/images.ts';
-import { wholeImage } from '../src/models/training/data/patches.ts';
-import { degradationFor } from '../src/models/training/degradations/index.ts';
-import { markdownTable } from '../src/models/training/eval-report.ts';
-import { VALIDATION_SEED } from '../src/models/training/evaluate.ts';
-import { type NoiseStats, noiseStats, quantile } from '../src/models/training/noise-stats.ts';
-import { createRng } from '../src/models/training/rng.ts';
-import { writeFileAtomic } from '../src/pipeline/fs/atomic.ts';
+import { cameraNoise } from '../src/plugins/denoise/camera-noise.ts';
+import { cameraPipelineNoise } from '../src/plugins/denoise/camera-pipeline-noise.ts';
+import { gaussianNoise } from '../src/plugins/denoise/gaussian-noise.ts';
+import { decodeImageSet, listImages } from '../src/training/data/images.ts';
+import { wholeImage } from '../src/training/data/patches.ts';
+import type { Degradation } from '../src/training/degradations/types.ts';
+import { markdownTable } from '../src/training/eval-report.ts';
+import { VALIDATION_SEED } from '../src/training/evaluate.ts';
+import { type NoiseStats, noiseStats, quantile } from '../src/training/noise-stats.ts';
+import { createRng } from '../src/training/rng.ts';
 import { usageError as fail, parseFlags } from './script-cli.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -33,12 +36,24 @@ Compares noise statistics of real noisy photos with durn's synthetic noise on cl
   --json <file>       also write every number as JSON
   -h, --help          this text`;
 
-/** The synthetic sets: a degradation by name, with parameters drawn per photo from its ranges. */
-const SYNTHETIC: readonly { label: string; degradation: string; options?: Record<string, unknown> }[] = [
-  { label: 'gaussian σ=10 (white)', degradation: 'gaussian-noise', options: { sigma: 10, clip: true } },
-  { label: 'camera-noise (old: sRGB Poisson–Gaussian)', degradation: 'camera-noise' },
-  { label: 'camera-pipeline-noise (new)', degradation: 'camera-pipeline-noise' },
-  { label: 'camera-pipeline-noise, no JPEG', degradation: 'camera-pipeline-noise', options: { jpeg: null } },
+/** The synthetic sets: a degradation, with parameters drawn per photo from its ranges. */
+const SYNTHETIC: readonly {
+  label: string;
+  degradation: Degradation<unknown>;
+  options?: Record<string, unknown>;
+}[] = [
+  {
+    label: 'gaussian σ=10 (white)',
+    degradation: gaussianNoise as Degradation<unknown>,
+    options: { sigma: 10, clip: true },
+  },
+  { label: 'camera-noise (old: sRGB Poisson–Gaussian)', degradation: cameraNoise as Degradation<unknown> },
+  { label: 'camera-pipeline-noise (new)', degradation: cameraPipelineNoise as Degradation<unknown> },
+  {
+    label: 'camera-pipeline-noise, no JPEG',
+    degradation: cameraPipelineNoise as Degradation<unknown>,
+    options: { jpeg: null },
+  },
 ];
 
 const BINS = [0, 0.1, 0.25, 0.45, 0.7, 1.0001];
@@ -120,9 +135,9 @@ async function main(): Promise<number> {
     ),
   ];
   for (const s of SYNTHETIC) {
-    const d = degradationFor(s.degradation);
+    const d = s.degradation;
     const stats = clean.map((c) => {
-      const rng = createRng(VALIDATION_SEED).fork('noise-stats', s.degradation, c.name);
+      const rng = createRng(VALIDATION_SEED).fork('noise-stats', d.name, c.name);
       const params = d.schema.parse({ ...(d.sample(rng) as object), ...s.options });
       return noiseStats(d.apply(c.image, params, rng));
     });

@@ -6,7 +6,7 @@ import { join, resolve } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeScratchWeights } from '../helpers/models.ts';
-import { writeScenes } from '../models/training/trainer/images.ts';
+import { writeScenes } from '../training/trainer/images.ts';
 
 const SCRIPT = resolve(import.meta.dirname, '../../scripts/examples.ts');
 const examples = (...args: string[]) =>
