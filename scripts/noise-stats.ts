@@ -2,7 +2,7 @@
  * `node scripts/noise-stats.ts [options]`: how close durn's synthetic noise is to real camera noise.
  * Real noisy photos (default: the DND crops in ../shared/data/real-noisy-dnd, no clean references)
  * and BSDS500 test photos degraded by each synthetic noise are measured the same way
- * (src/models/training/noise-stats.ts): residual σ of flat blocks, its neighbour and red–green
+ * (src/training/noise-stats.ts): residual σ of flat blocks, its neighbour and red–green
  * correlation, and σ versus intensity. The clean BSDS photos give the estimator's texture floor.
  * Prints Markdown tables; reads the shared data only, writes nothing unless --json.
  *

@@ -106,7 +106,7 @@ export function registerTrainCommands(program: Command): void {
     .option('--limit <n>', 'evaluate the first n photos', int)
     .option(
       '--degradation <name>',
-      'synthetic degradation by name, e.g. camera-noise or camera-pipeline-noise (default: the task’s)',
+      'synthetic degradation: an evaluation or degradation name, e.g. camera-noise (colour denoising default: camera-pipeline-noise)',
     )
     .addOption(
       new Option('--engine <name>', 'inference engine (auto: onnx when it loads)')
