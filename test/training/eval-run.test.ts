@@ -118,6 +118,10 @@ describe('colour denoising degradations', () => {
     expect(old.degradation).toBe('camera-noise');
     const input = (r: EvalResult) => r.rows.find((row) => row.kind === 'input')!.psnr;
     expect(input(old)).not.toBe(input(pipeline));
+    // Real pairs (here the photos paired with themselves) are read, not synthesised.
+    const paired = await evaluateModel({ ...base, pairs: dir });
+    expect(paired.degradation).toBe('pairs');
+    expect(input(paired)).toBeGreaterThan(60);
     await expect(evaluateModel({ ...base, degradation: 'sharpen' })).rejects.toThrow(
       /camera-pipeline-noise.*for --degradation but received "sharpen"/,
     );
