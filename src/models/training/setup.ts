@@ -16,7 +16,13 @@ import { initialWeights } from '../weights/init.ts';
 import { loadWeights } from '../weights/safetensors.ts';
 import type { StateDict } from '../weights/types.ts';
 import { type Checkpoint, loadCheckpoint } from './checkpoint.ts';
-import { type ParsedTrainOptions, resolveConfig, type TrainConfig, type TrainOptions } from './config.ts';
+import {
+  type ParsedTrainOptions,
+  type RecipeRecord,
+  resolveConfig,
+  type TrainConfig,
+  type TrainOptions,
+} from './config.ts';
 import type { BatchSpec } from './data/batches.ts';
 import { type ImageSet, loadTrainingImages, type TrainingImages } from './data/images.ts';
 
@@ -91,29 +97,38 @@ async function startWeights(
 }
 
 function degradationOptions(o: ParsedTrainOptions, degradation: string): Record<string, unknown> {
-  if (o.sigma === undefined) return {};
+  const given = o.degradationOptions ?? {};
+  if (o.sigma === undefined) return given;
   if (!NOISE_TASKS.has(degradation)) {
     throw new DurnUserError(
       'INVALID_OPTION',
       `--sigma applies to Gaussian denoising (denoise with durn-p), not ${degradation}`,
     );
   }
-  return { sigma: o.sigma };
+  return { ...given, sigma: o.sigma };
 }
 
-export async function prepareRun(raw: TrainOptions, o: ParsedTrainOptions): Promise<RunSetup> {
+export async function prepareRun(
+  raw: TrainOptions,
+  o: ParsedTrainOptions,
+  recipe?: RecipeRecord,
+): Promise<RunSetup> {
   let config: TrainConfig;
   let resumed: Checkpoint | null = null;
   let weights: { sd: StateDict; source: string; provenance: Record<string, unknown> | null };
   if (o.resume) {
     resumed = await loadCheckpoint(resolve(o.resume));
     const c = resumed.state.config;
-    const differs = (given: string | undefined, stored: string | null) =>
-      given !== undefined && resolve(given) !== resolve(stored ?? '');
+    const folders = (v: string | readonly string[] | null) =>
+      (typeof v === 'string' ? [v] : (v ?? [''])).map((f) => resolve(f)).join('\n');
+    const differs = (
+      given: string | readonly string[] | undefined,
+      stored: string | readonly string[] | null,
+    ) => given !== undefined && folders(given) !== folders(stored);
     if (o.task !== c.task || differs(o.data, c.data) || differs(o.pairs, c.pairs)) {
       throw new DurnUserError(
         'INVALID_OPTION',
-        `The checkpoint ${o.resume} trains ${c.task} on ${c.data}${c.pairs ? ` with pairs ${c.pairs}` : ''}, not what was given`,
+        `The checkpoint ${o.resume} trains ${c.task} on ${[c.data].flat().join(', ')}${c.pairs ? ` with pairs ${c.pairs}` : ''}, not what was given`,
         { hint: 'Pass the same task and folders as the interrupted run, or leave --data out when resuming.' },
       );
     }
@@ -147,6 +162,7 @@ export async function prepareRun(raw: TrainOptions, o: ParsedTrainOptions): Prom
       fineTuning: o.from !== 'scratch',
       workers: o.workers ?? availableParallelism(),
       degradationOptions: degradationOptions(o, degradation),
+      recipe,
     });
   }
   const def = getNetwork(config.network);

@@ -31,6 +31,7 @@ import {
   globalNorm,
 } from './optimizer.ts';
 import type { TrainProgress } from './progress.ts';
+import { withRecipe } from './recipe.ts';
 import { initTrainingBackend, Replica } from './replica.ts';
 import { createRng } from './rng.ts';
 import { learningRate } from './schedule.ts';
@@ -57,9 +58,10 @@ export interface TrainResult {
   readonly backend: string;
 }
 
-export async function train(options: TrainOptions, hooks: TrainHooks = {}): Promise<TrainResult> {
+export async function train(given: TrainOptions, hooks: TrainHooks = {}): Promise<TrainResult> {
+  const { options, record } = await withRecipe(given);
   const o = parseTrainOptions(options);
-  const setup = await prepareRun(options, o);
+  const setup = await prepareRun(options, o, record);
   const { def, config, spec } = setup;
   const emit = hooks.onProgress ?? (() => {});
   const { train: images, val: valImages, dropped } = await loadRunImages(setup);
@@ -334,9 +336,11 @@ function provenance(
     lr: c.lr,
     schedule: c.schedule,
     loss: c.loss,
+    warmup: c.warmup,
     ema: c.ema,
     clip: c.clip,
     seed: c.seed,
+    ...(c.recipe ? { recipe: c.recipe } : {}),
     wallSeconds: Math.round(wallSeconds),
     hardware: { cpu: cpu[0]?.model ?? 'unknown', cores: cpu.length, platform: platform(), arch: cpuArch() },
     backend: `tfjs ${backend}`,

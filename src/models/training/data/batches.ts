@@ -5,7 +5,7 @@
  * sees exactly the batches the interrupted one would have.
  */
 import type { ImageTensor } from '../../engines/types.ts';
-import { type DegradationTask, degradationFor } from '../degradations/index.ts';
+import { type DegradationTask, degradationFor, parseParams } from '../degradations/index.ts';
 import { createRng, type Rng } from '../rng.ts';
 import type { ImageSet, TrainingImages } from './images.ts';
 import { centreCrop, extractCrop, packNhwc, sampleCrop } from './patches.ts';
@@ -59,7 +59,7 @@ export function degradationParams(
   };
   apply(options);
   if (isEasy(easy) && rng.bernoulli(easy.share)) apply(easy.options);
-  return d.schema.parse(out);
+  return parseParams(d, out);
 }
 
 function isEasy(v: unknown): v is { share: number; options: Record<string, unknown> } {
