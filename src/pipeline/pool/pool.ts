@@ -4,9 +4,10 @@
  */
 import { availableParallelism } from 'node:os';
 import { Piscina } from 'piscina';
-import { type DurnErrorCode, DurnUserError } from '../../errors.ts';
+import { type DurnErrorCode, DurnUserError } from '../../core/errors.ts';
 import type { DeviceChoice, EngineChoice, ImageTensor } from '../../models/engines/types.ts';
 import type { NetworkId } from '../../models/graph/types.ts';
+import { getNetwork, isBuiltinNetwork } from '../../models/networks/index.ts';
 import type { SerializedError, TileResult, TileTask } from './protocol.ts';
 import { moveWith } from './transfer.ts';
 
@@ -85,6 +86,8 @@ export class TilePool {
       channels: tile.channels,
       height: tile.height,
       width: tile.width,
+      // A plugin's own network exists only in this thread's registry: its definition travels along.
+      ...(isBuiltinNetwork(network) ? {} : { definition: getNetwork(network) }),
     };
     let result: TileResult;
     try {
