@@ -3,14 +3,13 @@
  * move its output away from the input and lower the loss below doing nothing.
  *
  * Why this needs care (issue 13): S-P's tail is deconv → pad → 2×2 average → ReLU with no norm,
- * then end_conv → tanh. With end_conv zeroed the first Adam steps move each of its 64·5·5 weights
- * per output channel by the full rate with one sign (the features are non-negative), so the
- * correction jumps far past the residual; the cheapest way back is pushing the un-normalised tail
- * below zero, where the ReLU passes no gradient ever again: the network stays the identity. The
- * shipped weights show it (1.7% of deconv2's outputs positive). It bites when the damage per patch
- * is weak (the shipped run's 64-px patches carried drops of 1–6 px); drops at photo scale
- * (referenceSide 'photo'), a warm-up and the authors' rate keep the tail alive. This test runs
- * such a start on the tfjs engine: 8 steps take the loss from 1.0 to about 0.73 of the identity's.
+ * then end_conv → tanh. Adam's first steps move each of end_conv's 64·5·5 weights per output by
+ * the full rate; the features are non-negative, so the correction jumps, and the cheapest way back
+ * is pushing the un-normalised tail below zero, where the ReLU passes no gradient ever again: the
+ * network stays the identity (the shipped weights: 1.7% of deconv2's outputs positive). The
+ * authors' rate with a warm-up keeps the tail alive (recipes/README.md has the PyTorch numbers).
+ * This test runs such a start on the tfjs engine: 8 steps take the loss to about 0.73 of the
+ * identity's.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
