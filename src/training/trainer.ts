@@ -18,7 +18,7 @@ import {
   type TrainingSession,
   type ValidationRecord,
 } from './checkpoint.ts';
-import { parseTrainOptions, type TrainConfig, type TrainOptions } from './config.ts';
+import { parseTrainOptions, type RecipeRecord, type TrainConfig, type TrainOptions } from './config.ts';
 import { cacheBytes } from './data/images.ts';
 import { degradationFor } from './degradations/index.ts';
 import { buildValidationSet, validate } from './evaluate.ts';
@@ -63,9 +63,11 @@ export async function trainNetwork(
   options: TrainOptions,
   task: TrainingTask,
   hooks: TrainHooks = {},
+  /** The recipe file the options came from (recipe-file.ts), for the provenance. */
+  recipeFile?: RecipeRecord,
 ): Promise<TrainResult> {
   const o = parseTrainOptions(options);
-  const setup = await prepareRun(options, o, task);
+  const setup = await prepareRun(options, o, task, recipeFile);
   const { def, config, spec } = setup;
   const emit = hooks.onProgress ?? (() => {});
   const { train: images, val: valImages, dropped } = await loadRunImages(setup);
@@ -349,9 +351,11 @@ function provenance(
     lr: c.lr,
     schedule: c.schedule,
     loss: c.loss,
+    warmup: c.warmup,
     ema: c.ema,
     clip: c.clip,
     seed: c.seed,
+    ...(c.recipe ? { recipe: c.recipe } : {}),
     wallSeconds: Math.round(wallSeconds),
     hardware: { cpu: cpu[0]?.model ?? 'unknown', cores: cpu.length, platform: platform(), arch: cpuArch() },
     backend: `tfjs ${backend}`,
