@@ -13,7 +13,8 @@
  * Only the noise goes through the demosaicer: both demosaicers are linear, so this equals
  * demosaicing the noisy mosaic with the demosaicer's own error on the clean signal removed. The
  * clean photos went through a camera's demosaicer already; the network should learn to remove
- * noise, not to undo a second demosaicer's blur. So zero noise (and no JPEG) returns the photo.
+ * noise, not to undo a second demosaicer's blur. So zero noise (and no JPEG) returns the photo
+ * (exactly: that case skips the pipeline, whose round trip is exact to float rounding).
  */
 import { z } from 'zod';
 import type { ImageTensor } from '../../models/engines/types.ts';
@@ -239,6 +240,10 @@ export function addCameraPipelineNoise(
 ): ImageTensor {
   checkImage(image, 'camera-pipeline-noise input');
   const { channels, height, width } = image;
+  // No noise and no JPEG: the photo itself, bit for bit (the pipeline would return it to ~1e-7).
+  if (params.shot === 0 && params.read === 0 && params.jpeg === null) {
+    return makeImage(channels, height, width, image.data.slice());
+  }
   const raw = unprocess(image, params);
   if (channels === 1) {
     // A monochrome sensor: no colour filters, so no demosaicing.
