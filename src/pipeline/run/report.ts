@@ -20,7 +20,7 @@ export function eventLine(e: RunEvent): string | null {
           : `, statistics frozen from ${e.statisticsScale === 1 ? 'the whole image' : `a copy at 1/${Math.round(1 / e.statisticsScale)} scale`}`)
       );
     case 'file-done':
-      return `${e.file} → ${e.output} (${secs(e.seconds)}, ${(e.megapixels / e.seconds).toFixed(3)} MP/s)`;
+      return `${e.file} → ${e.output} (${secs(e.seconds)}, ${(e.megapixels / e.seconds).toFixed(3)} MP/s${e.worker ? `, on ${e.worker}` : ''})`;
     case 'file-failed':
       return `${e.file}: FAILED: ${e.error}`;
     case 'file-skipped':
