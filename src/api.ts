@@ -15,6 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Sharp } from 'sharp';
 import { DurnUserError } from './errors.ts';
+import type { DeviceChoice } from './models/engines/types.ts';
 import type { RunEvent } from './pipeline/events.ts';
 import { decodeImage } from './pipeline/image/decode.ts';
 import { defaultEncodeOptions, encodeImage } from './pipeline/image/encode.ts';
@@ -31,8 +32,9 @@ export interface RestorerOptions {
   readonly preset?: string;
   readonly weights?: Record<string, string>;
   readonly workers?: number;
-  readonly engine?: 'auto' | 'onnx' | 'tfjs';
-  readonly device?: 'auto' | 'cpu' | 'cuda';
+  readonly engine?: 'auto' | 'onnx' | 'tfjs' | 'torch';
+  readonly device?: DeviceChoice;
+  readonly precision?: 'fp32' | 'bf16';
   readonly tile?: number;
   readonly overlap?: number;
   readonly maxPixels?: number;
@@ -82,6 +84,7 @@ export function createRestorer(options: RestorerOptions): Restorer {
     ...(o.workers ? { workers: o.workers } : {}),
     engine: o.engine ?? 'auto',
     device: o.device ?? 'auto',
+    ...(o.precision ? { precision: o.precision } : {}),
     ...(options.onNotice ? { onNotice: options.onNotice } : {}),
   });
   const tiling = {

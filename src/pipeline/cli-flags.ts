@@ -1,5 +1,6 @@
 /** Flag parsers shared by `durn restore` and `durn watch`, so both read numbers and weights alike. */
 import { InvalidArgumentError } from 'commander';
+import type { DeviceChoice } from '../models/engines/types.ts';
 import { isTaskId } from '../plugins/registry.ts';
 import { parseWeightsArgument } from '../plugins/weights-path.ts';
 
@@ -16,4 +17,10 @@ export const wholeNumber = (name: string) => (v: string) => {
 export function collectWeights(v: string, prev: Record<string, string> = {}): Record<string, string> {
   const parsed = parseWeightsArgument(v, isTaskId);
   return { ...prev, ['task' in parsed ? parsed.task : '*']: parsed.file };
+}
+
+/** `--device`: auto, cpu, cuda or cuda:N (a GPU index, for the torch engine). */
+export function device(v: string): DeviceChoice {
+  if (/^(auto|cpu|cuda|cuda:\d+)$/.test(v)) return v as DeviceChoice;
+  throw new InvalidArgumentError(`Expected auto, cpu, cuda or cuda:N for --device but received "${v}"`);
 }

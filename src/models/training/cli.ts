@@ -105,7 +105,7 @@ export function registerTrainCommands(program: Command): void {
     .option('--limit <n>', 'evaluate the first n photos', int)
     .addOption(
       new Option('--engine <name>', 'inference engine (auto: onnx when it loads)')
-        .choices(['auto', 'onnx', 'tfjs'])
+        .choices(['auto', 'onnx', 'tfjs', 'torch'])
         .default('auto'),
     )
     .option('--threads <n>', 'ONNX threads (default: all cores)', int)

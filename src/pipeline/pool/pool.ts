@@ -5,7 +5,7 @@
 import { availableParallelism } from 'node:os';
 import { Piscina } from 'piscina';
 import { type DurnErrorCode, DurnUserError } from '../../errors.ts';
-import type { DeviceChoice, EngineChoice, ImageTensor } from '../../models/engines/types.ts';
+import type { DeviceChoice, EngineChoice, ImageTensor, Precision } from '../../models/engines/types.ts';
 import type { NetworkId } from '../../models/graph/types.ts';
 import type { SerializedError, TileResult, TileTask } from './protocol.ts';
 import { moveWith } from './transfer.ts';
@@ -15,6 +15,8 @@ export interface PoolOptions {
   readonly workers?: number;
   readonly engine?: EngineChoice;
   readonly device?: DeviceChoice;
+  /** torch engine on CUDA: fp32 or bf16 autocast. */
+  readonly precision?: Precision;
   /** Intra-op threads per worker; default: cores / workers (1 per worker in a full pool). */
   readonly threadsPerWorker?: number;
   /** Called once per distinct notice (e.g. "CUDA not available, using CPU"). */
@@ -34,6 +36,7 @@ export class TilePool {
   private readonly piscina: Piscina;
   private readonly engine: EngineChoice;
   private readonly device: DeviceChoice;
+  private readonly precision: Precision | undefined;
   private readonly seenNotices = new Set<string>();
   private readonly onNotice: ((message: string) => void) | undefined;
   /** Description of the engine the workers use, known after the first tile. */
@@ -45,6 +48,7 @@ export class TilePool {
     this.threadsPerWorker = Math.max(1, opts.threadsPerWorker ?? Math.floor(cores / this.workers));
     this.engine = opts.engine ?? 'auto';
     this.device = opts.device ?? 'auto';
+    this.precision = opts.precision;
     this.onNotice = opts.onNotice;
     this.piscina = new Piscina({
       filename: WORKER.href,
@@ -80,6 +84,7 @@ export class TilePool {
         engine: this.engine,
         device: this.device,
         threads: this.threadsPerWorker,
+        ...(this.precision ? { precision: this.precision } : {}),
       },
       data,
       channels: tile.channels,

@@ -1,5 +1,5 @@
 /** Messages between the tile pool and its worker threads. Tile buffers are transferred, not copied. */
-import type { DeviceChoice, EngineChoice } from '../../models/engines/types.ts';
+import type { DeviceChoice, EngineChoice, Precision } from '../../models/engines/types.ts';
 import type { NetworkId } from '../../models/graph/types.ts';
 
 export interface SessionKey {
@@ -8,6 +8,7 @@ export interface SessionKey {
   readonly engine: EngineChoice;
   readonly device: DeviceChoice;
   readonly threads: number;
+  readonly precision?: Precision;
 }
 
 export interface TileTask {

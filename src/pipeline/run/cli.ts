@@ -1,8 +1,9 @@
 /** `durn restore`: the batch command. Parses flags, picks the output style, maps outcomes to an exit code. */
 import { type Command, Option } from 'commander';
 import { DurnUserError } from '../../errors.ts';
+import type { DeviceChoice } from '../../models/engines/types.ts';
 import { shouldUseTui } from '../../tui/terminal.ts';
-import { collectWeights, wholeNumber as int } from '../cli-flags.ts';
+import { collectWeights, device, wholeNumber as int } from '../cli-flags.ts';
 import type { RunEvent, RunSummary } from '../events.ts';
 import { closeMetadata } from '../metadata/exiftool.ts';
 import { OUTPUT_FORMAT_NAMES, type RestoreOptions } from './options.ts';
@@ -21,8 +22,9 @@ interface Flags {
   tile?: number;
   overlap?: number;
   workers?: number;
-  engine?: 'auto' | 'onnx' | 'tfjs';
-  device?: 'auto' | 'cpu' | 'cuda';
+  engine?: 'auto' | 'onnx' | 'tfjs' | 'torch';
+  device?: DeviceChoice;
+  precision?: 'fp32' | 'bf16';
   overwrite?: boolean;
   json?: boolean;
   ui?: boolean;
@@ -48,6 +50,7 @@ export function toRestoreOptions(inputs: string[], f: Flags): RestoreOptions {
     ...(f.workers !== undefined ? { workers: f.workers } : {}),
     ...(f.engine ? { engine: f.engine } : {}),
     ...(f.device ? { device: f.device } : {}),
+    ...(f.precision ? { precision: f.precision } : {}),
     ...(f.overwrite ? { overwrite: true } : {}),
     ...(f.maxPixels !== undefined ? { maxPixels: f.maxPixels } : {}),
   };
@@ -125,13 +128,12 @@ export function registerRestoreCommand(program: Command): void {
     .option('--overlap <px>', 'tile overlap (default per network)', int('--overlap'))
     .option('--workers <n>', 'worker threads (default: one per core)', int('--workers'))
     .addOption(
-      new Option('--engine <engine>', 'inference engine').choices(['auto', 'onnx', 'tfjs']).default('auto'),
-    )
-    .addOption(
-      new Option('--device <device>', 'device for the ONNX engine')
-        .choices(['auto', 'cpu', 'cuda'])
+      new Option('--engine <engine>', 'inference engine (auto: torch on a CUDA GPU, else onnx)')
+        .choices(['auto', 'onnx', 'tfjs', 'torch'])
         .default('auto'),
     )
+    .option('--device <device>', 'auto, cpu, cuda or cuda:N (onnx and torch engines)', device, 'auto')
+    .addOption(new Option('--precision <p>', 'torch engine on CUDA: fp32 or bf16').choices(['fp32', 'bf16']))
     .option('--max-pixels <n>', 'refuse images larger than this (default 200 MP)', int('--max-pixels'))
     .option('--overwrite', 'replace existing outputs (never originals)')
     .option('--json', 'JSON lines on stdout, one per event')

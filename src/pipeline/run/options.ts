@@ -1,5 +1,6 @@
 /** The options of a restoration run (`durn restore`, `restore()`, the TUI), validated with zod. */
 import { z } from 'zod';
+import { deviceSchema } from '../../models/engines/index.ts';
 import { parseWith } from '../validation.ts';
 
 export const OUTPUT_FORMAT_NAMES = ['jpeg', 'png', 'webp', 'tiff', 'avif', 'heif'] as const;
@@ -26,8 +27,9 @@ export const RestoreOptionsSchema = z
     bitDepth: z.union([z.literal(8), z.literal(16)]).optional(),
     overwrite: z.boolean().optional(),
     workers: z.number().int().min(1).max(256).optional(),
-    engine: z.enum(['auto', 'onnx', 'tfjs']).optional(),
-    device: z.enum(['auto', 'cpu', 'cuda']).optional(),
+    engine: z.enum(['auto', 'onnx', 'tfjs', 'torch']).optional(),
+    device: deviceSchema.optional(),
+    precision: z.enum(['fp32', 'bf16']).optional(),
     /** Weights file for every task (key "*") or per task id. */
     weights: z.record(z.string(), z.string().min(1)).optional(),
     tile: z.number().int().min(16).max(16384).optional(),

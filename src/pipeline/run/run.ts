@@ -118,6 +118,7 @@ export function startRun(options: RestoreOptions, onEvent: RunEventListener): Ru
       ...(o.workers ? { workers: o.workers } : {}),
       engine: o.engine ?? 'auto',
       device: o.device ?? 'auto',
+      ...(o.precision ? { precision: o.precision } : {}),
       onNotice: (message) => onEvent({ type: 'notice', message }),
     });
     const started = performance.now();

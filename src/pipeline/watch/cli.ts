@@ -5,9 +5,10 @@
  */
 import { type Command, Option } from 'commander';
 import { DurnUserError, expected } from '../../errors.ts';
+import type { DeviceChoice } from '../../models/engines/types.ts';
 import { shouldUseTui } from '../../tui/terminal.ts';
 import type { StartWatch } from '../../tui/types.ts';
-import { collectWeights, wholeNumber as int } from '../cli-flags.ts';
+import { collectWeights, device, wholeNumber as int } from '../cli-flags.ts';
 import type { RunEvent, WatchEvent, WatchListener } from '../events.ts';
 import { closeMetadata } from '../metadata/exiftool.ts';
 import { eventLine } from '../run/report.ts';
@@ -34,8 +35,9 @@ interface Flags {
   weights?: Record<string, string>;
   tile?: number;
   overlap?: number;
-  engine?: 'auto' | 'onnx' | 'tfjs';
-  device?: 'auto' | 'cpu' | 'cuda';
+  engine?: 'auto' | 'onnx' | 'tfjs' | 'torch';
+  device?: DeviceChoice;
+  precision?: 'fp32' | 'bf16';
   maxPixels?: number;
 }
 
@@ -67,6 +69,7 @@ export function toWatchOptions(input: string, f: Flags): WatchFolderOptions {
     ...(f.overlap !== undefined ? { overlap: f.overlap } : {}),
     ...(f.engine ? { engine: f.engine } : {}),
     ...(f.device ? { device: f.device } : {}),
+    ...(f.precision ? { precision: f.precision } : {}),
     ...(f.maxPixels !== undefined ? { maxPixels: f.maxPixels } : {}),
   };
 }
@@ -193,8 +196,9 @@ export function registerWatchCommand(program: Command): void {
     .option('-w, --weights <file|task=file>', 'weights file, or per task (repeatable)', collectWeights)
     .option('--tile <px>', 'tile size (default per network)', int('--tile'))
     .option('--overlap <px>', 'tile overlap (default per network)', int('--overlap'))
-    .addOption(new Option('--engine <engine>', 'inference engine').choices(['auto', 'onnx', 'tfjs']))
-    .addOption(new Option('--device <device>', 'device for ONNX').choices(['auto', 'cpu', 'cuda']))
+    .addOption(new Option('--engine <engine>', 'inference engine').choices(['auto', 'onnx', 'tfjs', 'torch']))
+    .option('--device <device>', 'auto, cpu, cuda or cuda:N (onnx and torch engines)', device)
+    .addOption(new Option('--precision <p>', 'torch engine on CUDA: fp32 or bf16').choices(['fp32', 'bf16']))
     .option('--max-pixels <n>', 'refuse images larger than this', int('--max-pixels'))
     .option('--json', 'JSON lines on stdout, one per event')
     .option('--no-ui', 'plain lines even in a terminal')

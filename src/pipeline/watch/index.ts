@@ -66,6 +66,7 @@ export async function watchFolder(
     ...(o.workers ? { workers: o.workers } : {}),
     engine: o.engine ?? 'auto',
     device: o.device ?? 'auto',
+    ...(o.precision ? { precision: o.precision } : {}),
     onNotice: (message) => emit({ type: 'notice', message }),
   });
   /**
