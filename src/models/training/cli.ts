@@ -59,6 +59,16 @@ export function registerTrainCommands(program: Command): void {
     .option('--limit <n>', 'use at most n training photos', int)
     .option('--overwrite', 'replace an existing --out file')
     .addOption(new Option('--backend <name>', 'tfjs backend').choices(BACKENDS).default('wasm'))
+    .addOption(
+      new Option('--engine <name>', 'training engine (auto: torch on CUDA, torch on the CPU, then tfjs)')
+        .choices(['auto', 'tfjs', 'torch'])
+        .default('auto'),
+    )
+    .option('--device <device>', 'torch engine: auto, cpu, cuda or cuda:N', 'auto')
+    .addOption(
+      new Option('--precision <p>', 'torch engine on CUDA: fp32 or bf16 autocast').choices(['fp32', 'bf16']),
+    )
+    .option('--minutes <n>', 'stop cleanly after n minutes of training (checkpoint and weights)', num)
     .action(async (task: string, opts: Record<string, unknown>) => {
       const controller = new AbortController();
       const onSigint = () => {
@@ -81,6 +91,8 @@ export function registerTrainCommands(program: Command): void {
           `wrote ${r.weightsPath} after ${r.step} steps in ${formatDuration(r.wallSeconds)}` +
             // A run ended at its checkpoint trains nothing in this process: no throughput to show.
             `${r.patchesPerSecond > 0 ? ` (${r.patchesPerSecond.toFixed(1)} patches/s)` : ''}${best ? `; ${best}` : ''}\n` +
+            `engine ${r.engine.description}${r.dataWait !== null ? `, waited for data ${(100 * r.dataWait).toFixed(1)}% of the time` : ''}` +
+            `${r.stoppedEarly ? ` (stopped by --minutes at step ${r.step} of ${r.config.steps})` : ''}\n` +
             `use it with \`durn restore <photos> --task ${task} --weights ${r.weightsPath}\` or install it with \`durn models install ${r.weightsPath}\``,
         );
       } catch (err) {
