@@ -12,13 +12,15 @@ import { availableParallelism, cpus } from 'node:os';
 import { forwardFlops } from '../src/models/graph/analysis.ts';
 import { NETWORK_IDS, type NetworkId } from '../src/models/graph/types.ts';
 import { getNetwork } from '../src/models/networks/index.ts';
-import { NETWORK_DEFAULTS, type TrainConfig } from '../src/models/training/config.ts';
-import type { BatchSpec } from '../src/models/training/data/batches.ts';
-import type { ImageSet, TrainingImages } from '../src/models/training/data/images.ts';
-import { type EngineStart, TfjsTrainEngine, type TrainEngine } from '../src/models/training/engine.ts';
-import { initTrainingBackend, Replica } from '../src/models/training/replica.ts';
-import { TorchTrainEngine } from '../src/models/training/torch-engine.ts';
 import { initialWeights } from '../src/models/weights/init.ts';
+import { pluginModule } from '../src/plugins/registry.ts';
+import { allRecipes, NETWORK_DEFAULTS } from '../src/plugins/training.ts';
+import type { TrainConfig } from '../src/training/config.ts';
+import type { BatchSpec } from '../src/training/data/batches.ts';
+import type { ImageSet, TrainingImages } from '../src/training/data/images.ts';
+import { type EngineStart, TfjsTrainEngine, type TrainEngine } from '../src/training/engine.ts';
+import { initTrainingBackend, Replica } from '../src/training/replica.ts';
+import { TorchTrainEngine } from '../src/training/torch-engine.ts';
 
 function arg(args: string[], name: string): string | undefined {
   const i = args.indexOf(name);
@@ -65,7 +67,7 @@ async function measure(
   steps: number,
 ): Promise<{ pps: number; wait: number | null; description: string }> {
   const def = getNetwork(network);
-  const d = NETWORK_DEFAULTS[network];
+  const d = NETWORK_DEFAULTS[network]!;
   const host = new Replica(def, initialWeights(def, 0), d.loss);
   const all = availableParallelism();
   const spec: BatchSpec = {
@@ -87,6 +89,8 @@ async function measure(
   } as unknown as TrainConfig;
   const start: EngineStart = {
     config,
+    def,
+    degradationModule: pluginModule(allRecipes().find((r) => r.network === network)!.plugin.id),
     layout: host.layout,
     host,
     images: syntheticImages(spec.channels),
@@ -130,7 +134,7 @@ export default async function run(args: string[]): Promise<void> {
     'network        patch batch  engine                               patches/s  GFLOP/s  data wait  vs tfjs',
   );
   for (const network of networks) {
-    const d = NETWORK_DEFAULTS[network];
+    const d = NETWORK_DEFAULTS[network]!;
     const batch = Number(arg(args, '--batch') ?? Math.max(d.batch, all));
     for (const patch of patches) {
       const flopsPerPatch = 3 * forwardFlops(getNetwork(network).graph, patch, patch);

@@ -14,7 +14,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Sharp } from 'sharp';
-import { DurnUserError } from './errors.ts';
+import { DurnUserError } from './core/errors.ts';
 import type { DeviceChoice } from './models/engines/types.ts';
 import type { RunEvent } from './pipeline/events.ts';
 import { decodeImage } from './pipeline/image/decode.ts';

@@ -6,8 +6,8 @@
  */
 import { existsSync } from 'node:fs';
 import { z } from 'zod';
-import { DurnUserError, expected } from '../../errors.ts';
-import { loadOrt } from './onnx/runtime.ts';
+import { DurnUserError, expected } from '../../core/errors.ts';
+import { loadOrt, ORT_REINSTALL } from './onnx/runtime.ts';
 import type { DeviceChoice, EngineChoice, EngineName, InferenceSession, SessionOptions } from './types.ts';
 
 export type { EngineChoice, ImageTensor, InferenceSession, SessionOptions } from './types.ts';
@@ -124,7 +124,7 @@ export async function createSession(opts: CreateSessionOptions): Promise<Inferen
   }
   if (reason && !noticed.has('engine-fallback')) {
     noticed.add('engine-fallback');
-    opts.onNotice?.(`${reason}; using the tfjs engine instead (slower).`);
+    opts.onNotice?.(`${reason}; using the tfjs engine instead (4–6× slower). ${ORT_REINSTALL}`);
   }
   return tfjsSession(resolved);
 }

@@ -7,7 +7,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import sharp, { type Metadata, type OutputInfo } from 'sharp';
 import { z } from 'zod';
-import { DurnUserError } from '../../errors.ts';
+import { DurnUserError } from '../../core/errors.ts';
 import { deviceToWorking, parseIcc, profileTransform } from './icc.ts';
 import { decodeTiledPlanar, isTiledPlanarTiff } from './tiff-planar.ts';
 import type { BitDepth, DecodedImage, InputFormat } from './types.ts';

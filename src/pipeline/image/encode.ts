@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp, { type Sharp } from 'sharp';
 import { z } from 'zod';
-import { DurnBugError, DurnUserError, expected } from '../../errors.ts';
+import { DurnBugError, DurnUserError, expected } from '../../core/errors.ts';
 import type { ImageTensor } from '../../models/engines/types.ts';
 import { getExifTool } from '../metadata/exiftool.ts';
 import { parseIcc, profileTransform, workingToDevice } from './icc.ts';

@@ -4,9 +4,11 @@
  */
 import { availableParallelism } from 'node:os';
 import { Piscina } from 'piscina';
-import { type DurnErrorCode, DurnUserError } from '../../errors.ts';
+import { type DurnErrorCode, DurnUserError } from '../../core/errors.ts';
+import { nvidiaDriverPresent } from '../../models/engines/index.ts';
 import type { DeviceChoice, EngineChoice, ImageTensor, Precision } from '../../models/engines/types.ts';
 import type { NetworkId } from '../../models/graph/types.ts';
+import { getNetwork, isBuiltinNetwork } from '../../models/networks/index.ts';
 import type { SerializedError, TileResult, TileTask } from './protocol.ts';
 import { moveWith } from './transfer.ts';
 
@@ -44,7 +46,11 @@ export class TilePool {
 
   constructor(opts: PoolOptions = {}) {
     const cores = availableParallelism();
-    this.workers = Math.max(1, opts.workers ?? cores);
+    // On an NVIDIA machine a GPU engine may serve every tile (torch: a process and CUDA context
+    // per worker): two workers keep it busy; ONNX on the CPU then gets cores / 2 threads each.
+    const engine = opts.engine ?? 'auto';
+    const gpu = opts.device !== 'cpu' && (engine === 'auto' || engine === 'torch') && nvidiaDriverPresent();
+    this.workers = Math.max(1, opts.workers ?? (gpu ? Math.min(2, cores) : cores));
     this.threadsPerWorker = Math.max(1, opts.threadsPerWorker ?? Math.floor(cores / this.workers));
     this.engine = opts.engine ?? 'auto';
     this.device = opts.device ?? 'auto';
@@ -90,6 +96,8 @@ export class TilePool {
       channels: tile.channels,
       height: tile.height,
       width: tile.width,
+      // A plugin's own network exists only in this thread's registry: its definition travels along.
+      ...(isBuiltinNetwork(network) ? {} : { definition: getNetwork(network) }),
     };
     let result: TileResult;
     try {

@@ -1,7 +1,7 @@
 /** The options of a restoration run (`durn restore`, `restore()`, the TUI), validated with zod. */
 import { z } from 'zod';
+import { parseWith } from '../../core/validation.ts';
 import { deviceSchema } from '../../models/engines/index.ts';
-import { parseWith } from '../validation.ts';
 
 export const OUTPUT_FORMAT_NAMES = ['jpeg', 'png', 'webp', 'tiff', 'avif', 'heif'] as const;
 

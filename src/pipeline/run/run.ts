@@ -5,7 +5,7 @@
  * nothing partial: outputs appear only complete, by rename.
  */
 import { resolve as resolvePath } from 'node:path';
-import { DurnUserError, formatError, isUserError } from '../../errors.ts';
+import { DurnUserError, formatError, isUserError } from '../../core/errors.ts';
 import type { NetworkId } from '../../models/graph/types.ts';
 import { resolveWeights } from '../../plugins/weights-path.ts';
 import type { RunEvent, RunEventListener, RunSummary } from '../events.ts';

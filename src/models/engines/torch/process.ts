@@ -8,7 +8,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { DurnBugError, DurnUserError } from '../../../errors.ts';
+import { DurnBugError, DurnUserError } from '../../../core/errors.ts';
 import { findTorch, type TorchInfo } from './python.ts';
 
 export const SCRIPT = fileURLToPath(new URL('./durn_torch.py', import.meta.url));

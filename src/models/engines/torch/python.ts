@@ -4,7 +4,7 @@
  * interpreter that imports torch wins; the probe runs once per process.
  */
 import { execFile } from 'node:child_process';
-import { DurnUserError } from '../../../errors.ts';
+import { DurnUserError } from '../../../core/errors.ts';
 
 export interface TorchInfo {
   /** The interpreter that imports torch. */

@@ -5,7 +5,7 @@
  * the pipe once; each run sends one image and gets one back.
  */
 import { z } from 'zod';
-import { DurnBugError, DurnUserError, expected } from '../../../errors.ts';
+import { DurnBugError, DurnUserError, expected } from '../../../core/errors.ts';
 import type { NetworkDefinition } from '../../graph/types.ts';
 import { weightsHash } from '../../weights/hash.ts';
 import type { StateDict } from '../../weights/types.ts';

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { DurnUserError } from '../../../../src/errors.ts';
+import { DurnUserError } from '../../../../src/core/errors.ts';
 import { findTorch } from '../../../../src/models/engines/torch/python.ts';
 import { PROJECT_ROOT } from '../../../helpers/shared.ts';
 import { describeTorch } from '../../../helpers/torch.ts';
