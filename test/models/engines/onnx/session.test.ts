@@ -146,7 +146,9 @@ describe('engine settings from the environment', () => {
     );
     vi.stubEnv('DURN_ENGINE', 'pytorch');
     const err = await thrown(createSession({ network: pnet, weights: pweights }));
-    expect(err.message).toMatch(/Expected one of auto, onnx, tfjs for the environment variable DURN_ENGINE/);
+    expect(err.message).toMatch(
+      /Expected one of auto, onnx, tfjs, torch for the environment variable DURN_ENGINE/,
+    );
     vi.stubEnv('DURN_ENGINE', 'onnx');
     vi.stubEnv('DURN_THREADS', '2');
     const s = await createSession({ network: pnet, weights: pweights, device: 'cpu' });
