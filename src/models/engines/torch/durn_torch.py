@@ -273,7 +273,11 @@ class Server:
             "v": torch.zeros(self.layout.size, device=d),
             "ema": torch.zeros(self.layout.size, device=d) if h.get("ema") is not None else None,
         }
-        self.train = dict(t, t=0, cfg=h, loss=Loss(h["loss"], c, d))
+        # One leaf per parameter sharing P's storage: the optimiser works on flat P while autograd
+        # accumulates each gradient into its own tensor (views of P as inputs would make every
+        # parameter's backward allocate and add a P-sized gradient).
+        leaves = {k: v.detach().requires_grad_(True) for k, v in self.layout.views(t["P"]).items()}
+        self.train = dict(t, t=0, cfg=h, loss=Loss(h["loss"], c, d), leaves=leaves)
         self.set(h, a)
         return {}, []
 
@@ -310,16 +314,20 @@ class Server:
     def step(self, h, a):
         s, cfg = self.train, self.train["cfg"]
         x, y = self.batch(a, "x"), self.batch(a, "y")
-        P = s["P"].requires_grad_(True)
-        P.grad = None
-        p = self.layout.views(P)
+        P, leaves = s["P"], s["leaves"]
+        for leaf in leaves.values():
+            leaf.grad = None
+        p = dict(leaves)
         p.update(self.blayout.views(s["B"]))
         with self.autocast():
             out = self.net.forward(x, p, True)
         loss = s["loss"](out.float(), y)
         loss.backward()
-        g = P.grad
-        P.requires_grad_(False)
+        grads = []
+        for e in self.layout.entries:  # offset order: the flat gradient in P's layout
+            gl = leaves[e["name"]].grad
+            grads.append(gl.reshape(-1) if gl is not None else torch.zeros(e["size"], device=P.device))
+        g = torch.cat(grads)
         lv = float(loss.item())
         norm = float(g.double().pow(2).sum().sqrt().item())
         if not (math.isfinite(lv) and math.isfinite(norm)):
