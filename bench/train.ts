@@ -140,14 +140,23 @@ export default async function run(args: string[]): Promise<void> {
       const flopsPerPatch = 3 * forwardFlops(getNetwork(network).graph, patch, patch);
       let tfjs = 0;
       for (const engine of engines) {
-        const r = await measure(
-          network,
-          { engine, device: engine === 'torch' ? device : 'cpu', precision },
-          patch,
-          batch,
-          steps,
-        );
-        if (engine === 'tfjs') tfjs = r.pps;
+        let r: Awaited<ReturnType<typeof measure>>;
+        try {
+          r = await measure(
+            network,
+            { engine, device: engine === 'torch' ? device : 'cpu', precision },
+            patch,
+            batch,
+            steps,
+          );
+          if (engine === 'tfjs') tfjs = r.pps;
+        } catch (err) {
+          // e.g. tfjs-wasm's bounded heap at 128² with DuRN-U: say so and go on with the table.
+          console.log(
+            `${network.padEnd(14)} ${String(patch).padStart(5)} ${String(batch).padStart(5)}  ${engine}: ${(err as Error).message}`,
+          );
+          continue;
+        }
         console.log(
           `${network.padEnd(14)} ${String(patch).padStart(5)} ${String(batch).padStart(5)}  ${r.description.padEnd(35)}` +
             `  ${r.pps.toFixed(2).padStart(9)}  ${((r.pps * flopsPerPatch) / 1e9).toFixed(1).padStart(7)}` +
