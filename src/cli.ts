@@ -25,7 +25,20 @@ export function buildProgram(): Command {
   return program;
 }
 
+/**
+ * A closed stdout or stderr (`durn restore … | head -1`) must not stop the work: the photos are
+ * still restored, the lines nobody reads are dropped.
+ */
+function survivePipeClosed(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code !== 'EPIPE' && err.code !== 'ERR_STREAM_DESTROYED') throw err;
+    });
+  }
+}
+
 export async function main(argv: string[]): Promise<number> {
+  survivePipeClosed();
   try {
     await buildProgram().parseAsync(withDefaultCommand(argv));
     return typeof process.exitCode === 'number' ? process.exitCode : 0;

@@ -17,3 +17,14 @@ export function collectWeights(v: string, prev: Record<string, string> = {}): Re
   const parsed = parseWeightsArgument(v, isTaskId);
   return { ...prev, ['task' in parsed ? parsed.task : '*']: parsed.file };
 }
+
+/**
+ * Leaves at once (a second Ctrl-C). Not process.exit(): it tears down the worker threads, and one
+ * torn down inside ONNX Runtime's native run() aborts the process ("terminate called", status
+ * 134). With no listener left, SIGINT's default action ends the process as a shell expects
+ * (status 130) and runs no teardown; an unfinished temp file is cleaned by a later run.
+ */
+export function quitNow(): void {
+  process.removeAllListeners('SIGINT');
+  process.kill(process.pid, 'SIGINT');
+}

@@ -1,6 +1,12 @@
 /**
  * The tile pool: worker threads (piscina), each holding its model session, fed tiles by
  * transfer. Callers bound how many tiles are in flight; the pool itself never buffers images.
+ *
+ * Cancelling never terminates a worker: a thread torn down while ONNX Runtime's native run() is
+ * in flight aborts the whole process ("terminate called after throwing Napi::Error"). A tile is
+ * handed to piscina only when a worker is free (so nothing waits in piscina's queue), an abort
+ * abandons the tile's result at once, and close() waits for tiles still running before the
+ * threads are ended.
  */
 import { availableParallelism } from 'node:os';
 import { Piscina } from 'piscina';
@@ -38,6 +44,12 @@ export class TilePool {
   private readonly onNotice: ((message: string) => void) | undefined;
   /** Description of the engine the workers use, known after the first tile. */
   engineDescription = '';
+  private running = 0;
+  private readonly waiting: (() => void)[] = [];
+  /** Tiles inside a worker, settled or not: close() waits for them. */
+  private readonly inFlight = new Set<Promise<void>>();
+  private closing = false;
+  private closed: Promise<void> | null = null;
 
   constructor(opts: PoolOptions = {}) {
     const cores = availableParallelism();
@@ -86,18 +98,23 @@ export class TilePool {
       height: tile.height,
       width: tile.width,
     };
+    await this.acquire(signal);
+    const pending = this.piscina.run(moveWith(task, [data.buffer])) as Promise<TileResult>;
+    const settled: Promise<void> = pending.then(
+      () => {},
+      () => {},
+    );
+    this.inFlight.add(settled);
+    void settled.then(() => {
+      this.inFlight.delete(settled);
+      this.release();
+    });
     let result: TileResult;
     try {
-      result = (await this.piscina.run(
-        moveWith(task, [data.buffer]),
-        signal ? { signal } : {},
-      )) as TileResult;
+      result = await abandonOnAbort(pending, signal);
     } catch (err) {
       if (isSerializedError(err)) {
         throw new DurnUserError(err.code as DurnErrorCode, err.message, err.hint ? { hint: err.hint } : {});
-      }
-      if (err instanceof Error && err.name === 'AbortError') {
-        throw new DurnUserError('ABORTED', 'The run was cancelled', { cause: err });
       }
       throw err;
     }
@@ -111,7 +128,59 @@ export class TilePool {
     return { data: result.data, channels: result.channels, height: result.height, width: result.width };
   }
 
-  async close(): Promise<void> {
-    await this.piscina.destroy();
+  /** Waits for a free worker (or the abort, or close). */
+  private acquire(signal: AbortSignal | undefined): Promise<void> {
+    if (signal?.aborted) return Promise.reject(aborted());
+    if (this.closing) return Promise.reject(new DurnUserError('ABORTED', 'The restorer was closed'));
+    if (this.running < this.workers) {
+      this.running += 1;
+      return Promise.resolve();
+    }
+    return new Promise((resolve, reject) => {
+      const onAbort = () => {
+        const i = this.waiting.indexOf(go);
+        if (i >= 0) this.waiting.splice(i, 1);
+        reject(aborted());
+      };
+      const go = () => {
+        signal?.removeEventListener('abort', onAbort);
+        if (this.closing) return reject(new DurnUserError('ABORTED', 'The restorer was closed'));
+        this.running += 1;
+        resolve();
+      };
+      this.waiting.push(go);
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
   }
+
+  private release(): void {
+    this.running -= 1;
+    this.waiting.shift()?.();
+  }
+
+  /** Ends the threads once the tiles running in them have finished (their results abandoned). */
+  close(): Promise<void> {
+    this.closing = true;
+    this.closed ??= (async () => {
+      for (const go of this.waiting.splice(0)) go();
+      while (this.inFlight.size > 0) await Promise.all([...this.inFlight]);
+      await this.piscina.destroy();
+    })();
+    return this.closed;
+  }
+}
+
+function aborted(): DurnUserError {
+  return new DurnUserError('ABORTED', 'The run was cancelled');
+}
+
+/** The tile's result, or ABORTED as soon as the signal fires (the tile itself runs to its end). */
+function abandonOnAbort<T>(pending: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return pending;
+  if (signal.aborted) return Promise.reject(aborted());
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(aborted());
+    signal.addEventListener('abort', onAbort, { once: true });
+    pending.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
 }

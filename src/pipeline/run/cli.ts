@@ -2,8 +2,8 @@
 import { type Command, Option } from 'commander';
 import { DurnUserError } from '../../errors.ts';
 import { shouldUseTui } from '../../tui/terminal.ts';
-import { collectWeights, wholeNumber as int } from '../cli-flags.ts';
-import type { RunEvent, RunSummary } from '../events.ts';
+import { collectWeights, wholeNumber as int, quitNow } from '../cli-flags.ts';
+import { exitStatus, type RunEvent, type RunSummary } from '../events.ts';
 import { closeMetadata } from '../metadata/exiftool.ts';
 import { OUTPUT_FORMAT_NAMES, type RestoreOptions } from './options.ts';
 import { eventLine } from './report.ts';
@@ -62,7 +62,7 @@ function onInterrupt(handle: RunHandle, say: (m: string) => void): () => void {
       say('durn: stopping: finishing nothing partial (Ctrl-C again to quit at once)');
       void handle.controller.stop();
     } else {
-      process.exit(130);
+      quitNow();
     }
   };
   process.on('SIGINT', handler);
@@ -138,7 +138,7 @@ export function registerRestoreCommand(program: Command): void {
     .option('--no-ui', 'plain lines even in a terminal')
     .addHelpText(
       'after',
-      '\nExamples:\n  durn restore photos/ --task denoise --out restored/\n  durn restore "scans/*.tif" --preset night-shot --bit-depth 16\n  durn restore img.jpg --task deblur --weights deblur=my.safetensors --json\n\nExit status: 0 all restored (or skipped), 1 some files failed, 2 bad usage.',
+      '\nExamples:\n  durn restore photos/ --task denoise --out restored/\n  durn restore "scans/*.tif" --preset night-shot --bit-depth 16\n  durn restore img.jpg --task deblur --weights deblur=my.safetensors --json\n\nExit status: 0 all restored (or skipped), 1 some files failed, 2 bad usage, 130 interrupted.',
     )
     .action(async (inputs: string[], flags: Flags) => {
       const options = toRestoreOptions(inputs, flags);
@@ -153,7 +153,7 @@ export function registerRestoreCommand(program: Command): void {
         const summary = ui
           ? await ui.renderRunDashboard((onEvent) => startRun(options, onEvent))
           : await runPlain(options, flags.json === true);
-        process.exitCode = summary.failed > 0 ? 1 : 0;
+        process.exitCode = exitStatus(summary);
       } finally {
         await closeMetadata();
       }

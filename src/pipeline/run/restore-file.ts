@@ -6,12 +6,12 @@
  */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdir, stat, writeFile } from 'node:fs/promises';
+import { stat, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { getNetwork } from '../../models/networks/index.ts';
 import { VERSION } from '../../version.ts';
 import type { RunEventListener } from '../events.ts';
-import { writeFileAtomic } from '../fs/atomic.ts';
+import { ensureDir, writeFileAtomic } from '../fs/atomic.ts';
 import { decodeImage } from '../image/decode.ts';
 import { defaultEncodeOptions, encodeImage } from '../image/encode.ts';
 import type { OutputFormat } from '../image/types.ts';
@@ -104,7 +104,7 @@ export async function restoreFile(
     ),
   };
   if (ctx.signal?.aborted) throw ctx.signal.reason ?? new Error('aborted');
-  await mkdir(dirname(output), { recursive: true });
+  await ensureDir(dirname(output));
   await writeFileAtomic(
     output,
     async (temp) => {

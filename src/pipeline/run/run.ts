@@ -9,6 +9,7 @@ import { DurnUserError, formatError, isUserError } from '../../errors.ts';
 import type { NetworkId } from '../../models/graph/types.ts';
 import { resolveWeights } from '../../plugins/weights-path.ts';
 import type { RunEvent, RunEventListener, RunSummary } from '../events.ts';
+import { usableFolder } from '../fs/atomic.ts';
 import { TilePool } from '../pool/pool.ts';
 import { loadPresets, resolveTaskOrPreset } from '../presets/index.ts';
 import { Gate } from './gate.ts';
@@ -114,6 +115,7 @@ export function startRun(options: RestoreOptions, onEvent: RunEventListener): Ru
     const steps = resolveSteps(o);
     const files = await expandInputs(o.inputs, o.outDir ? { exclude: [o.outDir] } : {});
     const baseDir = o.inputs.length === 1 ? resolvePath(o.inputs[0]!) : undefined;
+    if (o.outDir) await usableFolder(o.outDir);
     const pool = new TilePool({
       ...(o.workers ? { workers: o.workers } : {}),
       engine: o.engine ?? 'auto',
@@ -123,6 +125,7 @@ export function startRun(options: RestoreOptions, onEvent: RunEventListener): Ru
     const started = performance.now();
     let done = 0;
     let skipped = 0;
+    let cancelled = 0;
     let megapixels = 0;
     const failures: { file: string; error: string }[] = [];
     const emit = (e: RunEvent) => onEvent(e);
@@ -173,6 +176,7 @@ export function startRun(options: RestoreOptions, onEvent: RunEventListener): Ru
       } catch (err) {
         if (signal.aborted) {
           skipped += 1;
+          if (!stopping.signal.aborted) cancelled += 1;
           emit({ type: 'file-skipped', file, reason: stopping.signal.aborted ? 'run stopped' : 'cancelled' });
         } else if (isUserError(err) && err.code === 'OUTPUT_EXISTS') {
           skipped += 1;
@@ -211,6 +215,8 @@ export function startRun(options: RestoreOptions, onEvent: RunEventListener): Ru
       megapixels,
       failures,
       ...(pool.engineDescription ? { engine: pool.engineDescription } : {}),
+      ...(stopping.signal.aborted ? { stopped: true } : {}),
+      ...(cancelled > 0 ? { cancelled } : {}),
     };
     emit({ type: 'run-done', summary });
     return summary;

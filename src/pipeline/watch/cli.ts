@@ -7,7 +7,7 @@ import { type Command, Option } from 'commander';
 import { DurnUserError, expected } from '../../errors.ts';
 import { shouldUseTui } from '../../tui/terminal.ts';
 import type { StartWatch } from '../../tui/types.ts';
-import { collectWeights, wholeNumber as int } from '../cli-flags.ts';
+import { collectWeights, wholeNumber as int, quitNow } from '../cli-flags.ts';
 import type { RunEvent, WatchEvent, WatchListener } from '../events.ts';
 import { closeMetadata } from '../metadata/exiftool.ts';
 import { eventLine } from '../run/report.ts';
@@ -76,7 +76,7 @@ function onInterrupt(stop: () => void, say: (m: string) => void): () => void {
   let count = 0;
   const handler = () => {
     count += 1;
-    if (count > 1) process.exit(130);
+    if (count > 1) return quitNow();
     say('durn: stopping: no partial files are left; unfinished photos are redone on the next start');
     stop();
   };

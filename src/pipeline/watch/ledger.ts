@@ -7,9 +7,9 @@
  * States: pending → in-flight → done | failed. A crash (even kill -9) leaves rows in-flight; on
  * open they go back to pending, so work in flight is redone and finished work never is.
  */
-import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
+import { ensureDirSync } from '../fs/atomic.ts';
 
 export type LedgerState = 'pending' | 'in-flight' | 'done' | 'failed';
 
@@ -63,7 +63,7 @@ export class Ledger {
    * and `--forget` beside a running watcher, whose in-flight rows are really in flight.
    */
   constructor(file: string, opts: { recover?: boolean } = {}) {
-    if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+    if (file !== ':memory:') ensureDirSync(dirname(file));
     this.db = new DatabaseSync(file);
     this.db.exec(`
       PRAGMA journal_mode = WAL;
