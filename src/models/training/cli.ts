@@ -129,8 +129,9 @@ export function registerTrainCommands(program: Command): void {
     .description("Install a weights file into the user models folder as the task's default weights.")
     .argument('<file>', 'a durn weights file (.safetensors)')
     .option('--task <id>', 'task id (default: the task the file names)')
-    .action(async (file: string, opts: { task?: string }) => {
-      const target = await installWeights(file, opts.task);
+    .option('--overwrite', 'replace weights already installed for that task and network')
+    .action(async (file: string, opts: { task?: string; overwrite?: boolean }) => {
+      const target = await installWeights(file, opts.task, { overwrite: opts.overwrite === true });
       console.log(`installed ${file} as ${target}`);
     });
 }

@@ -261,7 +261,11 @@ async function exists(path: string): Promise<boolean> {
  * `durn models install`: copies a weights file into the user models folder under the default file
  * name of its task and network, after validating it.
  */
-export async function installWeights(file: string, task?: string): Promise<string> {
+export async function installWeights(
+  file: string,
+  task?: string,
+  opts: { overwrite?: boolean } = {},
+): Promise<string> {
   const weights = await loadWeights(resolve(file));
   const id = task ?? weights.metadata.task;
   if (!id) {
@@ -283,6 +287,18 @@ export async function installWeights(file: string, task?: string): Promise<strin
   const dir = userModelsDir();
   await mkdir(dir, { recursive: true });
   const target = join(dir, defaultWeightsFile(plugin, weights.metadata.arch));
-  await writeFileAtomic(target, await readFile(resolve(file)), { overwrite: true });
+  if (resolve(file) === target) return target; // already installed: nothing to copy
+  // An installed file may be the only copy of a user's training: replacing it is asked for.
+  if (!opts.overwrite && (await exists(target))) {
+    throw new DurnUserError(
+      'OUTPUT_EXISTS',
+      `Expected a free weights file for the task ${id} but ${target} already exists`,
+      {
+        file: target,
+        hint: 'Pass --overwrite to replace it (or keep it and pass your file with --weights).',
+      },
+    );
+  }
+  await writeFileAtomic(target, await readFile(resolve(file)), { overwrite: opts.overwrite ?? false });
   return target;
 }

@@ -16,7 +16,13 @@ export const RestoreOptionsSchema = z
     task: z.string().min(1).optional(),
     preset: z.string().min(1).optional(),
     outDir: z.string().min(1).optional(),
-    suffix: z.string().optional(),
+    /** A name part, never a path: a suffix with a separator or `..` could write anywhere. */
+    suffix: z
+      .string()
+      .refine((v) => !/[/\\\0]/.test(v) && !v.includes('..'), {
+        error: 'a suffix without path separators or ".."',
+      })
+      .optional(),
     format: z
       .string()
       .transform((f) => formatAliases[f.toLowerCase()] ?? f.toLowerCase())

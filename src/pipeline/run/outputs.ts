@@ -42,7 +42,7 @@ export function outputPath(input: string, format: OutputFormat | null, naming: O
       'INVALID_OPTION',
       `Expected an output path different from the input for ${input} but both are ${out}`,
       {
-        hint: 'durn never overwrites originals: use --out with another folder, or --suffix',
+        hint: 'durn never overwrites originals: choose another output folder or suffix',
         file: input,
       },
     );

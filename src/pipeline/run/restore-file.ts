@@ -7,7 +7,8 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { stat, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { dirname, resolve } from 'node:path';
+import { DurnUserError } from '../../errors.ts';
 import { getNetwork } from '../../models/networks/index.ts';
 import { VERSION } from '../../version.ts';
 import type { RunEventListener } from '../events.ts';
@@ -63,7 +64,20 @@ export async function restoreFile(
   opts: FileOptions,
   ctx: FileContext,
 ): Promise<{ output: string; bytesIn: number; bytesOut: number; megapixels: number }> {
-  const bytesIn = (await stat(input)).size;
+  const inStat = await stat(input);
+  const outStat = await stat(output).catch(() => null);
+  // The original is only ever read: not through the same path, a relative path or a hard link.
+  if (
+    resolve(input) === resolve(output) ||
+    (outStat && outStat.ino === inStat.ino && outStat.dev === inStat.dev)
+  ) {
+    throw new DurnUserError(
+      'INVALID_OPTION',
+      `Expected an output other than the input for ${input} but received ${output}, which is the input itself`,
+      { file: input, hint: 'durn never replaces the photo it restores: choose another output path' },
+    );
+  }
+  const bytesIn = inStat.size;
   const decoded = await decodeImage(input, opts.maxPixels === undefined ? {} : { maxPixels: opts.maxPixels });
   const channels = decoded.pixels.channels === 1 ? 1 : 3;
   const networks = steps.map((s) => getNetwork(s.plugin.networkFor({ channels })));

@@ -4,6 +4,7 @@
  * says what failed and why. Pause holds new tiles, cancel drops the current files, stop finishes
  * nothing partial: outputs appear only complete, by rename.
  */
+import { stat } from 'node:fs/promises';
 import { resolve as resolvePath } from 'node:path';
 import { DurnUserError, formatError, isUserError } from '../../errors.ts';
 import type { NetworkId } from '../../models/graph/types.ts';
@@ -15,7 +16,7 @@ import { loadPresets, resolveTaskOrPreset } from '../presets/index.ts';
 import { Gate } from './gate.ts';
 import { expandInputs } from './inputs.ts';
 import { type ParsedRestoreOptions, parseRestoreOptions, type RestoreOptions } from './options.ts';
-import { outputPath } from './outputs.ts';
+import { planOutputs } from './plan.ts';
 import { restoreFile } from './restore-file.ts';
 import type { ResolvedStep } from './restore-tensor.ts';
 
@@ -113,9 +114,23 @@ export function startRun(options: RestoreOptions, onEvent: RunEventListener): Ru
   finished = (async () => {
     const o = parseRestoreOptions(options);
     const steps = resolveSteps(o);
-    const files = await expandInputs(o.inputs, o.outDir ? { exclude: [o.outDir] } : {});
+    const found = await expandInputs(o.inputs, o.outDir ? { exclude: [o.outDir] } : {});
     const baseDir = o.inputs.length === 1 ? resolvePath(o.inputs[0]!) : undefined;
-    if (o.outDir) await usableFolder(o.outDir);
+    const named = new Set<string>();
+    for (const i of o.inputs) if ((await stat(i).catch(() => null))?.isFile()) named.add(resolvePath(i));
+    const plan = await planOutputs(found, {
+      format: o.format ?? null,
+      naming: {
+        ...(o.outDir ? { outDir: o.outDir } : {}),
+        ...(o.suffix !== undefined ? { suffix: o.suffix } : {}),
+        ...(baseDir ? { baseDir } : {}),
+      },
+      overwrite: o.overwrite ?? false,
+      named,
+    });
+    if (o.outDir && plan.files.length > 0) await usableFolder(o.outDir);
+    const files = plan.files.map((f) => f.input);
+    const outputs = new Map(plan.files.map((f) => [f.input, f.output]));
     const pool = new TilePool({
       ...(o.workers ? { workers: o.workers } : {}),
       engine: o.engine ?? 'auto',
@@ -131,11 +146,15 @@ export function startRun(options: RestoreOptions, onEvent: RunEventListener): Ru
     const emit = (e: RunEvent) => onEvent(e);
     emit({
       type: 'run-start',
-      files: files.length,
+      files: files.length + plan.skipped.length,
       chain: steps.map((s) => s.plugin.id).join(' → '),
       engine: o.engine ?? 'auto',
     });
     for (const f of files) emit({ type: 'file-queued', file: f });
+    for (const s of plan.skipped) {
+      emit({ type: 'file-queued', file: s.file });
+      emit({ type: 'file-skipped', file: s.file, reason: s.reason });
+    }
 
     const restoreOne = async (file: string) => {
       if (stopping.signal.aborted) return;
@@ -144,11 +163,7 @@ export function startRun(options: RestoreOptions, onEvent: RunEventListener): Ru
       const signal = AbortSignal.any([fileAbort.signal, stopping.signal]);
       const t0 = performance.now();
       try {
-        const out = outputPath(file, o.format ?? null, {
-          ...(o.outDir ? { outDir: o.outDir } : {}),
-          ...(o.suffix !== undefined ? { suffix: o.suffix } : {}),
-          ...(baseDir ? { baseDir } : {}),
-        });
+        const out = outputs.get(file)!;
         const r = await restoreFile(
           file,
           out,
@@ -180,7 +195,7 @@ export function startRun(options: RestoreOptions, onEvent: RunEventListener): Ru
           emit({ type: 'file-skipped', file, reason: stopping.signal.aborted ? 'run stopped' : 'cancelled' });
         } else if (isUserError(err) && err.code === 'OUTPUT_EXISTS') {
           skipped += 1;
-          emit({ type: 'file-skipped', file, reason: `${formatError(err)} (use --overwrite to replace it)` });
+          emit({ type: 'file-skipped', file, reason: formatError(err) });
         } else {
           const error = formatError(err);
           failures.push({ file, error });
@@ -210,7 +225,7 @@ export function startRun(options: RestoreOptions, onEvent: RunEventListener): Ru
     const summary: RunSummary = {
       done,
       failed: failures.length,
-      skipped: skipped + (files.length - done - failures.length - skipped),
+      skipped: plan.skipped.length + skipped + (files.length - done - failures.length - skipped),
       seconds: (performance.now() - started) / 1000,
       megapixels,
       failures,
