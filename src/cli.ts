@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { formatError, isUserError } from './errors.ts';
 import { registerModelCommands } from './models/cli.ts';
 import { registerTrainCommands } from './models/training/cli.ts';
+import { inCliWords } from './pipeline/cli-flags.ts';
 import { registerPresetCommands } from './pipeline/presets/cli.ts';
 import { registerRestoreCommand } from './pipeline/run/cli.ts';
 import { registerWatchCommand } from './pipeline/watch/cli.ts';
@@ -45,7 +46,7 @@ export async function main(argv: string[]): Promise<number> {
   } catch (err) {
     // Commander has already printed its message (or the help/version) by now.
     if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2;
-    console.error(`durn: ${formatError(err)}`);
+    console.error(`durn: ${inCliWords(formatError(err))}`);
     if (!isUserError(err) && err instanceof Error && err.stack) console.error(err.stack);
     return isUserError(err) ? 2 : 1;
   }

@@ -28,3 +28,15 @@ export function quitNow(): void {
   process.removeAllListeners('SIGINT');
   process.kill(process.pid, 'SIGINT');
 }
+
+/** Library wording → the flag a CLI user types (library messages name options, not flags). */
+const FLAGS: readonly [RegExp, string][] = [
+  [/\bthe maxPixels option\b/g, '--max-pixels'],
+  [/\bask to overwrite it\b/g, 'pass --overwrite'],
+  [/\bthe overwrite option replaces it\b/g, '--overwrite replaces it'],
+  [/\bthe weights option\b/g, '--weights'],
+];
+
+export function inCliWords(text: string): string {
+  return FLAGS.reduce((t, [re, flag]) => t.replace(re, flag), text);
+}

@@ -44,7 +44,7 @@ export async function writeFileAtomic(
   data: Uint8Array | Producer,
   opts: WriteAtomicOptions,
 ): Promise<void> {
-  if (!opts.overwrite && (await exists(path))) throw outputExists(path); // early, before any work
+  if (!opts.overwrite && (await exists(path))) throw outputExistsError(path); // early, before any work
   const temp = join(dirname(path), durnTempName(basename(path)));
   try {
     if (typeof data === 'function') {
@@ -64,10 +64,10 @@ export async function writeFileAtomic(
       try {
         await link(temp, path);
       } catch (err) {
-        if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw outputExists(path);
+        if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw outputExistsError(path);
         if (!isLinkUnsupported(err)) throw err;
         // Filesystems without hard links (FAT, some network mounts): the check above is the guard.
-        if (await exists(path)) throw outputExists(path);
+        if (await exists(path)) throw outputExistsError(path);
         await rename(temp, path);
       }
     }
@@ -126,10 +126,10 @@ function isLinkUnsupported(err: unknown): boolean {
   return code === 'EPERM' || code === 'ENOTSUP' || code === 'EOPNOTSUPP' || code === 'EXDEV';
 }
 
-function outputExists(path: string): DurnUserError {
+export function outputExistsError(path: string): DurnUserError {
   return new DurnUserError('OUTPUT_EXISTS', `Expected a free output path for ${path} but it already exists`, {
     file: path,
-    hint: 'Choose another output name or pass --overwrite.',
+    hint: 'Choose another output name, or ask to overwrite it.',
   });
 }
 

@@ -8,6 +8,7 @@ import { basename } from 'node:path';
 import sharp, { type Metadata, type OutputInfo } from 'sharp';
 import { z } from 'zod';
 import { DurnUserError } from '../../errors.ts';
+import { parseWith } from '../validation.ts';
 import { deviceToWorking, parseIcc, profileTransform } from './icc.ts';
 import { decodeTiledPlanar, isTiledPlanarTiff } from './tiff-planar.ts';
 import type { BitDepth, DecodedImage, InputFormat } from './types.ts';
@@ -40,14 +41,41 @@ export function decodeCapabilities(): Record<InputFormat, boolean> {
   };
 }
 
-export async function decodeImage(input: string | Buffer, opts: DecodeOptions = {}): Promise<DecodedImage> {
-  const parsed = DecodeOptions.safeParse(opts);
-  if (!parsed.success) {
+/** An image's format by its content, or decodeImage's own error when it is not an image durn reads. */
+export async function probeFormat(input: string | Buffer, name?: string): Promise<InputFormat> {
+  const label = name ?? (typeof input === 'string' ? input : '<buffer>');
+  const bytes = typeof input === 'string' ? await readInput(input) : input;
+  if (bytes.length === 0) {
     throw new DurnUserError(
-      'INVALID_OPTION',
-      expected('valid decode options', 'decodeImage', z.prettifyError(parsed.error)),
+      'INVALID_INPUT',
+      expected(READABLE, `input ${label}`, 'an empty file (0 bytes)'),
+      {
+        file: label,
+      },
     );
   }
+  let meta: Metadata;
+  try {
+    meta = await sharp(bytes).metadata();
+  } catch (err) {
+    throw undecodable(label, err);
+  }
+  const format = inputFormat(meta);
+  if (!format) {
+    throw new DurnUserError(
+      'UNSUPPORTED_FORMAT',
+      expected(READABLE, `input ${label}`, `a ${meta.format} file`),
+      {
+        file: label,
+        hint: 'Convert it to PNG or TIFF first.',
+      },
+    );
+  }
+  return format;
+}
+
+export async function decodeImage(input: string | Buffer, opts: DecodeOptions = {}): Promise<DecodedImage> {
+  const parsed = { data: parseWith(DecodeOptions, opts, 'the decode options') };
   const maxPixels = parsed.data.maxPixels ?? DEFAULT_MAX_PIXELS;
   const name = parsed.data.name ?? (typeof input === 'string' ? input : '<buffer>');
   const bytes = typeof input === 'string' ? await readInput(input) : input;
@@ -70,7 +98,7 @@ export async function decodeImage(input: string | Buffer, opts: DecodeOptions = 
   try {
     meta = await sharp(bytes, sharpOpts).metadata();
   } catch (err) {
-    throw undecodable(name, err);
+    throw (await tooLarge(bytes, name, maxPixels)) ?? undecodable(name, err);
   }
   const format = inputFormat(meta);
   if (!format) {
@@ -93,7 +121,7 @@ export async function decodeImage(input: string | Buffer, opts: DecodeOptions = 
         `input ${name}`,
         `${width}×${height} (${width * height} pixels)`,
       ),
-      { file: name, hint: 'Raise the limit with the maxPixels option if this machine has the memory.' },
+      { file: name, hint: TOO_LARGE_HINT },
     );
   }
   const bitDepth = integerDepth(meta.depth);
@@ -243,6 +271,27 @@ async function readInput(path: string): Promise<Buffer> {
       cause: err,
     });
   }
+}
+
+const TOO_LARGE_HINT = 'Raise the limit with the maxPixels option if this machine has the memory.';
+
+/** The pixel-limit error with the image's size and the limit, read from the header alone. */
+async function tooLarge(bytes: Buffer, name: string, maxPixels: number): Promise<DurnUserError | null> {
+  const meta = await sharp(bytes, { limitInputPixels: false })
+    .metadata()
+    .catch(() => null);
+  const width = meta?.width ?? 0;
+  const height = meta?.height ?? 0;
+  if (width * height <= maxPixels) return null;
+  return new DurnUserError(
+    'IMAGE_TOO_LARGE',
+    expected(
+      `an image of at most ${maxPixels} pixels`,
+      `input ${name}`,
+      `${width}×${height} (${width * height} pixels)`,
+    ),
+    { file: name, hint: TOO_LARGE_HINT },
+  );
 }
 
 function undecodable(name: string, err: unknown): DurnUserError {

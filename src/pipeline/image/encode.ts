@@ -11,6 +11,7 @@ import { z } from 'zod';
 import { DurnBugError, DurnUserError, expected } from '../../errors.ts';
 import type { ImageTensor } from '../../models/engines/types.ts';
 import { getExifTool } from '../metadata/exiftool.ts';
+import { parseWith } from '../validation.ts';
 import { parseIcc, profileTransform, workingToDevice } from './icc.ts';
 import { type BitDepth, type DecodedImage, OUTPUT_FORMATS, type OutputFormat } from './types.ts';
 
@@ -39,13 +40,7 @@ export function defaultEncodeOptions(decoded: DecodedImage, format?: OutputForma
 }
 
 export async function encodeImage(image: EncodableImage, opts: EncodeOptions): Promise<Buffer> {
-  const parsed = EncodeOptions.safeParse(opts);
-  if (!parsed.success) {
-    throw new DurnUserError(
-      'INVALID_OPTION',
-      expected('valid encode options', 'encodeImage', z.prettifyError(parsed.error)),
-    );
-  }
+  const parsed = { data: parseWith(EncodeOptions, opts, 'the encode options') };
   const o = parsed.data;
   const bitDepth = o.bitDepth ?? 8;
   if (bitDepth === 16 && !SIXTEEN_BIT_FORMATS.includes(o.format)) {

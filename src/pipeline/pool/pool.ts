@@ -11,6 +11,7 @@
 import { availableParallelism } from 'node:os';
 import { Piscina } from 'piscina';
 import { type DurnErrorCode, DurnUserError } from '../../errors.ts';
+import { settingsFromEnv } from '../../models/engines/index.ts';
 import type { DeviceChoice, EngineChoice, ImageTensor } from '../../models/engines/types.ts';
 import type { NetworkId } from '../../models/graph/types.ts';
 import type { SerializedError, TileResult, TileTask } from './protocol.ts';
@@ -53,10 +54,15 @@ export class TilePool {
 
   constructor(opts: PoolOptions = {}) {
     const cores = availableParallelism();
+    // Options win over the environment (DURN_ENGINE, DURN_DEVICE, DURN_THREADS), as documented.
+    const env = settingsFromEnv();
     this.workers = Math.max(1, opts.workers ?? cores);
-    this.threadsPerWorker = Math.max(1, opts.threadsPerWorker ?? Math.floor(cores / this.workers));
-    this.engine = opts.engine ?? 'auto';
-    this.device = opts.device ?? 'auto';
+    this.threadsPerWorker = Math.max(
+      1,
+      opts.threadsPerWorker ?? env.DURN_THREADS ?? Math.floor(cores / this.workers),
+    );
+    this.engine = opts.engine ?? env.DURN_ENGINE ?? 'auto';
+    this.device = opts.device ?? env.DURN_DEVICE ?? 'auto';
     this.onNotice = opts.onNotice;
     this.piscina = new Piscina({
       filename: WORKER.href,

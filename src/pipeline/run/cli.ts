@@ -2,7 +2,7 @@
 import { type Command, Option } from 'commander';
 import { DurnUserError } from '../../errors.ts';
 import { shouldUseTui } from '../../tui/terminal.ts';
-import { collectWeights, wholeNumber as int, quitNow } from '../cli-flags.ts';
+import { collectWeights, inCliWords, wholeNumber as int, quitNow } from '../cli-flags.ts';
 import { exitStatus, type RunEvent, type RunSummary } from '../events.ts';
 import { closeMetadata } from '../metadata/exiftool.ts';
 import { OUTPUT_FORMAT_NAMES, type RestoreOptions } from './options.ts';
@@ -79,7 +79,8 @@ async function runPlain(options: RestoreOptions, json: boolean): Promise<RunSumm
     if (json) write(JSON.stringify(e));
     else {
       const line = eventLine(e);
-      if (line !== null) (e.type === 'file-failed' ? process.stderr : process.stdout).write(`${line}\n`);
+      if (line !== null)
+        (e.type === 'file-failed' ? process.stderr : process.stdout).write(`${inCliWords(line)}\n`);
     }
   };
   const handle = startRun(options, onEvent);
@@ -125,12 +126,17 @@ export function registerRestoreCommand(program: Command): void {
     .option('--overlap <px>', 'tile overlap (default per network)', int('--overlap'))
     .option('--workers <n>', 'worker threads (default: one per core)', int('--workers'))
     .addOption(
-      new Option('--engine <engine>', 'inference engine').choices(['auto', 'onnx', 'tfjs']).default('auto'),
+      new Option('--engine <engine>', 'inference engine (default: $DURN_ENGINE, else auto)').choices([
+        'auto',
+        'onnx',
+        'tfjs',
+      ]),
     )
     .addOption(
-      new Option('--device <device>', 'device for the ONNX engine')
-        .choices(['auto', 'cpu', 'cuda'])
-        .default('auto'),
+      new Option(
+        '--device <device>',
+        'device for the ONNX engine (default: $DURN_DEVICE, else auto)',
+      ).choices(['auto', 'cpu', 'cuda']),
     )
     .option('--max-pixels <n>', 'refuse images larger than this (default 200 MP)', int('--max-pixels'))
     .option('--overwrite', 'replace existing outputs (never originals)')

@@ -10,6 +10,12 @@ const formatAliases: Record<string, (typeof OUTPUT_FORMAT_NAMES)[number]> = {
   heic: 'heif',
 };
 
+/** An output format by name, aliases (jpg, tif, heic) and any case accepted. */
+export const OutputFormatSchema = z
+  .string()
+  .transform((f) => formatAliases[f.toLowerCase()] ?? f.toLowerCase())
+  .pipe(z.enum(OUTPUT_FORMAT_NAMES, { error: `one of ${OUTPUT_FORMAT_NAMES.join(', ')}` }));
+
 export const RestoreOptionsSchema = z
   .object({
     inputs: z.array(z.string().min(1)).min(1),
@@ -23,11 +29,7 @@ export const RestoreOptionsSchema = z
         error: 'a suffix without path separators or ".."',
       })
       .optional(),
-    format: z
-      .string()
-      .transform((f) => formatAliases[f.toLowerCase()] ?? f.toLowerCase())
-      .pipe(z.enum(OUTPUT_FORMAT_NAMES))
-      .optional(),
+    format: OutputFormatSchema.optional(),
     quality: z.number().int().min(1).max(100).optional(),
     bitDepth: z.union([z.literal(8), z.literal(16)]).optional(),
     overwrite: z.boolean().optional(),
@@ -49,6 +51,6 @@ export const RestoreOptionsSchema = z
 export type RestoreOptions = z.input<typeof RestoreOptionsSchema>;
 export type ParsedRestoreOptions = z.output<typeof RestoreOptionsSchema>;
 
-export function parseRestoreOptions(value: unknown): ParsedRestoreOptions {
-  return parseWith(RestoreOptionsSchema, value, 'the restore options');
+export function parseRestoreOptions(value: unknown, what = 'the restore options'): ParsedRestoreOptions {
+  return parseWith(RestoreOptionsSchema, value, what);
 }

@@ -16,6 +16,15 @@ const EXTENSION: Record<OutputFormat, string> = {
   heif: '.heic',
 };
 
+const SPELLINGS: Record<OutputFormat, string[]> = {
+  jpeg: ['.jpg', '.jpeg', '.jpe'],
+  png: ['.png'],
+  webp: ['.webp'],
+  tiff: ['.tif', '.tiff'],
+  avif: ['.avif'],
+  heif: ['.heic', '.heif'],
+};
+
 export interface OutputNaming {
   /** Output folder; default: beside each input. */
   readonly outDir?: string;
@@ -52,14 +61,23 @@ export function outputPath(input: string, format: OutputFormat | null, naming: O
 
 /** Keeps the user's spelling (.jpeg, .JPG, .tiff) when the format doesn't change. */
 function keepExtensionSpelling(ext: string, format: OutputFormat): string {
-  const lower = ext.toLowerCase();
-  const same: Record<OutputFormat, string[]> = {
-    jpeg: ['.jpg', '.jpeg', '.jpe'],
-    png: ['.png'],
-    webp: ['.webp'],
-    tiff: ['.tif', '.tiff'],
-    avif: ['.avif'],
-    heif: ['.heic', '.heif'],
-  };
-  return same[format].includes(lower) ? ext : EXTENSION[format];
+  return SPELLINGS[format].includes(ext.toLowerCase()) ? ext : EXTENSION[format];
+}
+
+/** True when the path ends in an extension durn writes. */
+export function imageExtension(path: string): boolean {
+  return Object.values(SPELLINGS).some((exts) => exts.includes(extname(path).toLowerCase()));
+}
+
+/** The format an output path's extension names (what encoding writes to it). */
+export function formatOfPath(path: string): OutputFormat {
+  const ext = extname(path).toLowerCase();
+  for (const [format, exts] of Object.entries(SPELLINGS) as [OutputFormat, string[]][]) {
+    if (exts.includes(ext)) return format;
+  }
+  throw new DurnUserError(
+    'INVALID_OPTION',
+    `Expected an output name ending in an image extension (${Object.values(SPELLINGS).flat().join(', ')}) for ${path} but received ${ext ? `"${ext}"` : 'no extension'}`,
+    { file: path },
+  );
 }

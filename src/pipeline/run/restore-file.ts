@@ -12,13 +12,15 @@ import { DurnUserError } from '../../errors.ts';
 import { getNetwork } from '../../models/networks/index.ts';
 import { VERSION } from '../../version.ts';
 import type { RunEventListener } from '../events.ts';
-import { ensureDir, writeFileAtomic } from '../fs/atomic.ts';
+import { ensureDir, outputExistsError, writeFileAtomic } from '../fs/atomic.ts';
 import { decodeImage } from '../image/decode.ts';
 import { defaultEncodeOptions, encodeImage } from '../image/encode.ts';
 import type { OutputFormat } from '../image/types.ts';
 import { copyMetadata, type Provenance } from '../metadata/copy.ts';
 import type { TilePool } from '../pool/pool.ts';
 import type { Gate } from './gate.ts';
+import { formatOfPath, imageExtension } from './outputs.ts';
+import { checkBitDepth } from './preflight.ts';
 import { type ResolvedStep, restoreTensor, type TilingOverride } from './restore-tensor.ts';
 
 export interface FileOptions {
@@ -77,6 +79,11 @@ export async function restoreFile(
       { file: input, hint: 'durn never replaces the photo it restores: choose another output path' },
     );
   }
+  // Everything that can refuse the file is checked before the network runs.
+  if (outStat && !opts.overwrite) throw outputExistsError(output);
+  // The output's extension picks its format (a PNG restored to `x.jpg` is written as JPEG).
+  const format = opts.format ?? (imageExtension(output) ? formatOfPath(output) : undefined);
+  if (format) checkBitDepth(opts.bitDepth, format, `the output ${output}`);
   const bytesIn = inStat.size;
   const decoded = await decodeImage(input, opts.maxPixels === undefined ? {} : { maxPixels: opts.maxPixels });
   const channels = decoded.pixels.channels === 1 ? 1 : 3;
@@ -96,7 +103,7 @@ export async function restoreFile(
     ...(ctx.gate ? { gate: ctx.gate } : {}),
     ...(opts.tiling ? { tiling: opts.tiling } : {}),
   });
-  const encodeOpts = defaultEncodeOptions(decoded, opts.format);
+  const encodeOpts = defaultEncodeOptions(decoded, format);
   const buffer = await encodeImage(
     { pixels: restored, alpha: decoded.alpha },
     {
@@ -117,7 +124,7 @@ export async function restoreFile(
       })),
     ),
   };
-  if (ctx.signal?.aborted) throw ctx.signal.reason ?? new Error('aborted');
+  if (ctx.signal?.aborted) throw new DurnUserError('ABORTED', 'The run was cancelled');
   await ensureDir(dirname(output));
   await writeFileAtomic(
     output,

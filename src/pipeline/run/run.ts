@@ -7,6 +7,7 @@
 import { stat } from 'node:fs/promises';
 import { resolve as resolvePath } from 'node:path';
 import { DurnUserError, formatError, isUserError } from '../../errors.ts';
+import { settingsFromEnv } from '../../models/engines/index.ts';
 import type { NetworkId } from '../../models/graph/types.ts';
 import { resolveWeights } from '../../plugins/weights-path.ts';
 import type { RunEvent, RunEventListener, RunSummary } from '../events.ts';
@@ -16,7 +17,9 @@ import { loadPresets, resolveTaskOrPreset } from '../presets/index.ts';
 import { Gate } from './gate.ts';
 import { expandInputs } from './inputs.ts';
 import { type ParsedRestoreOptions, parseRestoreOptions, type RestoreOptions } from './options.ts';
+import { formatOfPath, imageExtension } from './outputs.ts';
 import { planOutputs } from './plan.ts';
+import { checkBitDepth, checkTiling, checkWeights } from './preflight.ts';
 import { restoreFile } from './restore-file.ts';
 import type { ResolvedStep } from './restore-tensor.ts';
 
@@ -114,6 +117,12 @@ export function startRun(options: RestoreOptions, onEvent: RunEventListener): Ru
   finished = (async () => {
     const o = parseRestoreOptions(options);
     const steps = resolveSteps(o);
+    const tiling = {
+      ...(o.tile ? { tile: o.tile } : {}),
+      ...(o.overlap !== undefined ? { overlap: o.overlap } : {}),
+    };
+    checkTiling(steps, tiling);
+    if (o.format) checkBitDepth(o.bitDepth, o.format, 'the format asked for');
     const found = await expandInputs(o.inputs, o.outDir ? { exclude: [o.outDir] } : {});
     const baseDir = o.inputs.length === 1 ? resolvePath(o.inputs[0]!) : undefined;
     const named = new Set<string>();
@@ -128,13 +137,19 @@ export function startRun(options: RestoreOptions, onEvent: RunEventListener): Ru
       overwrite: o.overwrite ?? false,
       named,
     });
+    for (const f of plan.files) {
+      // A named file without an image extension fails on its own when decoded; not here.
+      const format = imageExtension(f.output) ? formatOfPath(f.output) : null;
+      if (format) checkBitDepth(o.bitDepth, format, `the output ${f.output}`);
+    }
     if (o.outDir && plan.files.length > 0) await usableFolder(o.outDir);
+    if (plan.files.length > 0) await checkWeights(steps);
     const files = plan.files.map((f) => f.input);
     const outputs = new Map(plan.files.map((f) => [f.input, f.output]));
     const pool = new TilePool({
       ...(o.workers ? { workers: o.workers } : {}),
-      engine: o.engine ?? 'auto',
-      device: o.device ?? 'auto',
+      ...(o.engine ? { engine: o.engine } : {}),
+      ...(o.device ? { device: o.device } : {}),
       onNotice: (message) => onEvent({ type: 'notice', message }),
     });
     const started = performance.now();
@@ -148,7 +163,7 @@ export function startRun(options: RestoreOptions, onEvent: RunEventListener): Ru
       type: 'run-start',
       files: files.length + plan.skipped.length,
       chain: steps.map((s) => s.plugin.id).join(' → '),
-      engine: o.engine ?? 'auto',
+      engine: o.engine ?? settingsFromEnv().DURN_ENGINE ?? 'auto',
     });
     for (const f of files) emit({ type: 'file-queued', file: f });
     for (const s of plan.skipped) {
@@ -174,10 +189,7 @@ export function startRun(options: RestoreOptions, onEvent: RunEventListener): Ru
             ...(o.bitDepth ? { bitDepth: o.bitDepth } : {}),
             overwrite: o.overwrite ?? false,
             ...(o.maxPixels ? { maxPixels: o.maxPixels } : {}),
-            tiling: {
-              ...(o.tile ? { tile: o.tile } : {}),
-              ...(o.overlap !== undefined ? { overlap: o.overlap } : {}),
-            },
+            tiling,
             recordedOptions: {
               ...(o.preset ? { preset: o.preset } : {}),
               ...(o.tile ? { tile: o.tile } : {}),
@@ -197,7 +209,8 @@ export function startRun(options: RestoreOptions, onEvent: RunEventListener): Ru
           skipped += 1;
           emit({ type: 'file-skipped', file, reason: formatError(err) });
         } else {
-          const error = formatError(err);
+          // The event names the file and carries the hint: neither is repeated in the message.
+          const error = formatError(err, { file: false, hint: false });
           failures.push({ file, error });
           emit({
             type: 'file-failed',

@@ -12,7 +12,7 @@ import type { RunEvent, WatchEvent, WatchListener } from '../events.ts';
 import { closeMetadata } from '../metadata/exiftool.ts';
 import { eventLine } from '../run/report.ts';
 import { type WatchFolderOptions, type WatchHandle, watchFolder } from './index.ts';
-import { forgetFile, printStatus, watchStatus } from './status.ts';
+import { printStatus, retryFile, watchStatus } from './status.ts';
 
 interface Flags {
   out?: string;
@@ -211,9 +211,12 @@ export function registerWatchCommand(program: Command): void {
       }
       if (flags.forget) {
         if (!flags.out) throw new DurnUserError('INVALID_OPTION', expected('--out', '--forget', undefined));
-        const n = await forgetFile(flags.forget, flags.out);
-        console.log(`durn: forgot ${n} ledger record(s) of ${flags.forget}`);
-        process.exitCode = n > 0 ? 0 : 1;
+        const r = await retryFile(flags.forget, flags.out);
+        console.log(
+          `durn: forgot ${r.forgotten} ledger record(s) of ${flags.forget}` +
+            (r.movedTo ? `; moved it back to ${r.movedTo}, restored by the next (or running) watch` : ''),
+        );
+        process.exitCode = r.forgotten > 0 || r.movedTo ? 0 : 1;
         return;
       }
       if (!input) {

@@ -5,11 +5,11 @@
  * time while the rest wait as plain paths (so a burst of thousands costs kilobytes, not images).
  */
 import { rm, stat, writeFile } from 'node:fs/promises';
-import { basename, join, relative, resolve, sep } from 'node:path';
+import { basename, extname, join, relative, resolve, sep } from 'node:path';
 import { watch } from 'chokidar';
 import { DurnUserError, formatError, isUserError } from '../../errors.ts';
 import type { WatchListener } from '../events.ts';
-import { isIgnoredName } from '../run/inputs.ts';
+import { isIgnoredName, isImageName } from '../run/inputs.ts';
 import { acquireLock, hashFile, isTransient, moveNoClobber, removeTempFiles } from './files.ts';
 import { Ledger, type LedgerRow } from './ledger.ts';
 import { type Snapshot, sameSnapshot, snapshot, waitUntilStable } from './stability.ts';
@@ -113,7 +113,11 @@ export async function startWatch(
     const abs = resolve(p);
     if (!abs.startsWith(input + sep)) return false; // the root and its ancestors are never ignored
     const parts = relative(input, abs).split(sep);
-    return isExcluded(abs) || parts.some(isIgnoredName) || SYSTEM_FILES.has(parts.at(-1)!.toLowerCase());
+    if (isExcluded(abs) || parts.some(isIgnoredName) || SYSTEM_FILES.has(parts.at(-1)!.toLowerCase()))
+      return true;
+    // Only photos, as `durn restore` finds them in folders: sidecars (.xmp), notes and the like are
+    // someone else's files, never moved to the failed folder. (Folders have no extension: kept.)
+    return extname(abs) !== '' && !isImageName(abs);
   };
 
   const notice = (message: string) => emit({ type: 'notice', message });
@@ -139,7 +143,13 @@ export async function startWatch(
     settling.add(path);
     depth();
     try {
-      const s = await waitUntilStable(path, settleMs, stopping.signal);
+      const s = await waitUntilStable(path, settleMs, stopping.signal, () =>
+        emit({
+          type: 'file-skipped',
+          file: path,
+          reason: 'empty file (0 bytes); restored once it has content',
+        }),
+      );
       if (s && !stopping.signal.aborted && !queued.has(path)) {
         queued.add(path);
         queue.push(path);
@@ -233,11 +243,21 @@ export async function startWatch(
           if (now) dirty.add(path);
           return;
         }
-        if (isTransient(err) && attempt <= maxRetries) {
+        if ((isTransient(err) || !aboutThePhoto(err)) && attempt <= maxRetries) {
           emit({ type: 'watch-retry', file: path, attempt, error: formatError(err) });
           await sleep(retryBaseMs * 2 ** (attempt - 1));
           if (stopping.signal.aborted) return;
           continue;
+        }
+        if (!aboutThePhoto(err)) {
+          // Not the photo's fault (configuration, engine, disk): it stays where it is and is
+          // tried again on the next start.
+          ledger.remove(hash, chain);
+          emit({
+            ...failedEvent(path, err),
+            error: `${failedEvent(path, err).error} (left in place; tried again on the next start)`,
+          });
+          return;
         }
         await fail(path, hash, err);
         return;
@@ -276,6 +296,7 @@ export async function startWatch(
         ...(e.hint ? [`hint: ${e.hint}`] : []),
         `when: ${new Date().toISOString()}`,
         `to try again: durn watch --forget ${JSON.stringify(moved)} --out ${JSON.stringify(out)}`,
+        `  (moves it back to ${path} and forgets it; a running watcher restores it)`,
         '',
       ].join('\n'),
     );
@@ -366,4 +387,11 @@ function failedEvent(file: string, err: unknown) {
     code: isUserError(err) ? err.code : typeof (err as { code?: unknown })?.code === 'string' ? 'IO' : 'BUG',
     ...(err instanceof DurnUserError && err.hint ? { hint: err.hint } : {}),
   };
+}
+
+/** Errors that say something about the photo itself; anything else never sends it to failed/. */
+const PHOTO_CODES = new Set(['INVALID_INPUT', 'UNSUPPORTED_FORMAT', 'IMAGE_TOO_LARGE']);
+
+export function aboutThePhoto(err: unknown): boolean {
+  return isUserError(err) && PHOTO_CODES.has(err.code);
 }
