@@ -46,3 +46,8 @@ export function holdMetadata(): () => Promise<void> {
     if (holders === 0) await closeMetadata();
   };
 }
+
+/** True while the shared ExifTool process is running (tests check nothing outlives close()). */
+export function isMetadataOpen(): boolean {
+  return instance !== null && !instance.ended;
+}
