@@ -5,7 +5,7 @@
  */
 import { readFile, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
-import sharp, { type Metadata, type OutputInfo } from 'sharp';
+import sharp, { type Metadata, type OutputInfo, type SharpOptions } from 'sharp';
 import { z } from 'zod';
 import { DurnUserError } from '../../errors.ts';
 import { parseWith } from '../validation.ts';
@@ -111,6 +111,18 @@ export async function decodeImage(input: string | Buffer, opts: DecodeOptions = 
       },
     );
   }
+  if ((meta.pages ?? 1) > 1) {
+    // One image in, one image out: keeping page 1 of a scan or frame 1 of an animation silently
+    // would lose the rest.
+    const what =
+      format === 'gif'
+        ? `an animated GIF of ${meta.pages} frames`
+        : `a ${format.toUpperCase()} of ${meta.pages} pages`;
+    throw new DurnUserError('UNSUPPORTED_FORMAT', expected('a single image', `input ${name}`, what), {
+      file: name,
+      hint: 'durn restores one image per file: save each page or frame as its own file first.',
+    });
+  }
   const width = meta.width ?? 0;
   const height = meta.height ?? 0;
   if (width * height > maxPixels) {
@@ -186,13 +198,16 @@ export async function decodeImage(input: string | Buffer, opts: DecodeOptions = 
   const samples = is16
     ? new Uint16Array(raw.data.buffer, raw.data.byteOffset, raw.data.length / 2)
     : raw.data;
-  const { planes, alpha } = deinterleave(
+  const { planes, alpha: interleavedAlpha } = deinterleave(
     samples,
     info.width * info.height,
     colours,
     info.channels,
     is16 ? 65535 : 255,
   );
+  // Converting grey+alpha to b-w drops the alpha channel: read it on its own.
+  const alpha =
+    interleavedAlpha ?? (isGrey && meta.hasAlpha ? await alphaPlane(bytes, sharpOpts, is16) : null);
   deviceToWorking(transform, planes, info.width * info.height, is16 ? 65535 : 255);
 
   return {
@@ -210,6 +225,16 @@ export async function decodeImage(input: string | Buffer, opts: DecodeOptions = 
     orientation: meta.orientation ?? 1,
     pages: meta.pages ?? 1,
   };
+}
+
+async function alphaPlane(bytes: Buffer, opts: SharpOptions, is16: boolean): Promise<Float32Array> {
+  const data = await sharp(bytes, opts)
+    .extractChannel('alpha') // by name: sharp works in sRGB here, where grey's alpha is band 3
+    .raw({ depth: is16 ? 'ushort' : 'uchar' })
+    .toBuffer();
+  const samples = is16 ? new Uint16Array(data.buffer, data.byteOffset, data.length / 2) : data;
+  const levels = is16 ? 65535 : 255;
+  return Float32Array.from(samples, (v) => v / levels);
 }
 
 function isTiff(bytes: Buffer): boolean {

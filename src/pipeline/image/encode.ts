@@ -34,7 +34,8 @@ export interface EncodableImage {
 
 /** Encode options that reproduce the input: same format (GIF → PNG) and depth where possible. */
 export function defaultEncodeOptions(decoded: DecodedImage, format?: OutputFormat): EncodeOptions {
-  const out = format ?? (decoded.format === 'gif' ? 'png' : decoded.format);
+  const out =
+    format ?? (decoded.format === 'gif' ? 'png' : decoded.format === 'heif' ? 'avif' : decoded.format);
   const bitDepth: BitDepth = decoded.bitDepth === 16 && SIXTEEN_BIT_FORMATS.includes(out) ? 16 : 8;
   return { format: out, bitDepth, iccProfile: decoded.iccProfile };
 }
@@ -146,7 +147,9 @@ function formatPipeline(
     case 'avif':
       return p.avif({ quality: quality ?? 80, lossless });
     case 'heif':
-      return p.heif({ quality: quality ?? 80, lossless, compression: 'av1' });
+      // HEIC is HEVC inside HEIF; this sharp build has no HEVC encoder (heif options refuse it
+      // earlier). AV1 in HEIF under .heic would be AVIF with the wrong name.
+      throw new DurnBugError('HEIC output reached the encoder');
   }
 }
 

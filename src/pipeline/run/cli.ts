@@ -104,12 +104,10 @@ export function registerRestoreCommand(program: Command): void {
     .option('-o, --out <dir>', 'output folder (default: beside each input, with a suffix)')
     .option('--suffix <text>', 'appended to output names (default "-restored" beside the input, "" in --out)')
     .addOption(
-      new Option('-f, --format <format>', 'output format (default: same as input)').choices([
-        ...OUTPUT_FORMAT_NAMES,
-        'jpg',
-        'tif',
-        'heic',
-      ]),
+      new Option(
+        '-f, --format <format>',
+        'output format (default: same as input; GIF → png, HEIC → avif)',
+      ).choices(['jpeg', 'jpg', 'png', 'webp', 'tiff', 'tif', 'avif']),
     )
     .option('-q, --quality <1-100>', 'JPEG/WebP/AVIF/HEIF quality', int('--quality'))
     .option(

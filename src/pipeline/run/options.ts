@@ -4,6 +4,9 @@ import { parseWith } from '../validation.ts';
 
 export const OUTPUT_FORMAT_NAMES = ['jpeg', 'png', 'webp', 'tiff', 'avif', 'heif'] as const;
 
+/** Formats durn writes (HEIC is read, and written as AVIF). */
+const WRITABLE = ['jpeg', 'png', 'webp', 'tiff', 'avif'] as const;
+
 const formatAliases: Record<string, (typeof OUTPUT_FORMAT_NAMES)[number]> = {
   jpg: 'jpeg',
   tif: 'tiff',
@@ -14,7 +17,11 @@ const formatAliases: Record<string, (typeof OUTPUT_FORMAT_NAMES)[number]> = {
 export const OutputFormatSchema = z
   .string()
   .transform((f) => formatAliases[f.toLowerCase()] ?? f.toLowerCase())
-  .pipe(z.enum(OUTPUT_FORMAT_NAMES, { error: `one of ${OUTPUT_FORMAT_NAMES.join(', ')}` }));
+  .pipe(z.enum(OUTPUT_FORMAT_NAMES, { error: `one of ${WRITABLE.join(', ')}` }))
+  .refine((f) => f !== 'heif', {
+    // HEIC means HEVC, which this sharp build cannot encode; AV1 under .heic would mislabel AVIF.
+    error: `one of ${WRITABLE.join(', ')} (HEIC needs an HEVC encoder sharp does not ship; use avif)`,
+  });
 
 export const RestoreOptionsSchema = z
   .object({

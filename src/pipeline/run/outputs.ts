@@ -25,6 +25,12 @@ const SPELLINGS: Record<OutputFormat, string[]> = {
   heif: ['.heic', '.heif'],
 };
 
+/**
+ * Inputs whose own format durn does not write get the format it writes for them: GIF → PNG
+ * (lossless, keeps alpha), HEIC → AVIF (this sharp build has no HEVC encoder).
+ */
+const DEFAULT_OUTPUT: Record<string, string> = { '.gif': '.png', '.heic': '.avif', '.heif': '.avif' };
+
 export interface OutputNaming {
   /** Output folder; default: beside each input. */
   readonly outDir?: string;
@@ -38,7 +44,7 @@ export function outputPath(input: string, format: OutputFormat | null, naming: O
   const abs = resolve(input);
   const ext = extname(abs);
   const stem = basename(abs, ext);
-  const outExt = format ? keepExtensionSpelling(ext, format) : ext;
+  const outExt = format ? keepExtensionSpelling(ext, format) : (DEFAULT_OUTPUT[ext.toLowerCase()] ?? ext);
   let dir = dirname(abs);
   if (naming.outDir) {
     const rel = naming.baseDir ? relative(resolve(naming.baseDir), dir) : '';

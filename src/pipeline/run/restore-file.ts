@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { stat, writeFile } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
+import { dirname, extname, resolve } from 'node:path';
 import { DurnUserError } from '../../errors.ts';
 import { getNetwork } from '../../models/networks/index.ts';
 import { VERSION } from '../../version.ts';
@@ -86,6 +86,15 @@ export async function restoreFile(
   if (format) checkBitDepth(opts.bitDepth, format, `the output ${output}`);
   const bytesIn = inStat.size;
   const decoded = await decodeImage(input, opts.maxPixels === undefined ? {} : { maxPixels: opts.maxPixels });
+  // Decoded by content; a name that says otherwise is worth a word (the output follows its own name).
+  const named = imageExtension(input) ? formatOfPath(input) : null;
+  const held = decoded.format;
+  if (named && held !== 'gif' && named !== held) {
+    ctx.emit({
+      type: 'notice',
+      message: `${input} holds ${held.toUpperCase()} data under a ${extname(input)} name; read as ${held.toUpperCase()}`,
+    });
+  }
   const channels = decoded.pixels.channels === 1 ? 1 : 3;
   const networks = steps.map((s) => getNetwork(s.plugin.networkFor({ channels })));
   ctx.emit({
