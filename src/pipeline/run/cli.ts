@@ -5,7 +5,7 @@ import { shouldUseTui } from '../../tui/terminal.ts';
 import { collectWeights, inCliWords, wholeNumber as int, quitNow } from '../cli-flags.ts';
 import { exitStatus, type RunEvent, type RunSummary } from '../events.ts';
 import { closeMetadata } from '../metadata/exiftool.ts';
-import { OUTPUT_FORMAT_NAMES, type RestoreOptions } from './options.ts';
+import type { RestoreOptions } from './options.ts';
 import { eventLine } from './report.ts';
 import { type RunHandle, startRun } from './run.ts';
 
