@@ -30,9 +30,16 @@ import { type ResolvedStep, restoreTensor } from './pipeline/run/restore-tensor.
 import { resolveSteps } from './pipeline/run/run.ts';
 import { parseWith } from './pipeline/validation.ts';
 
+/** The tasks durn ships (a test keeps this list equal to the plugins it finds). */
+export type TaskName = 'denoise' | 'deblur' | 'dehaze' | 'raindrop' | 'derain';
+/** The presets durn ships: one per task plus three chains. */
+export type BuiltInPresetName = TaskName | 'hazy-and-noisy' | 'rainy-window' | 'night-shot';
+/** A built-in preset, or one of your own (`~/.config/durn/presets`) by name. */
+export type PresetName = BuiltInPresetName | (string & {});
+
 export interface RestorerOptions {
-  readonly task?: string;
-  readonly preset?: string;
+  readonly task?: TaskName;
+  readonly preset?: PresetName;
   readonly weights?: Record<string, string>;
   readonly workers?: number;
   readonly engine?: 'auto' | 'onnx' | 'tfjs';
@@ -62,7 +69,9 @@ export type RestoreInput = Buffer | string | Sharp;
 
 export interface Restorer {
   restore(input: RestoreInput, options: RestoreCallOptions & { output: string }): Promise<string>;
-  restore(input: RestoreInput, options?: RestoreCallOptions): Promise<Buffer>;
+  restore(input: RestoreInput, options?: RestoreCallOptions & { output?: undefined }): Promise<Buffer>;
+  /** An output known only at run time: a path when given, else a Buffer. */
+  restore(input: RestoreInput, options: RestoreCallOptions): Promise<Buffer | string>;
   close(): Promise<void>;
 }
 
@@ -161,6 +170,10 @@ export function restore(
   input: RestoreInput,
   options: RestorerOptions & RestoreCallOptions & { output?: undefined },
 ): Promise<Buffer>;
+export function restore(
+  input: RestoreInput,
+  options: RestorerOptions & RestoreCallOptions,
+): Promise<Buffer | string>;
 export async function restore(
   input: RestoreInput,
   options: RestorerOptions & RestoreCallOptions,
