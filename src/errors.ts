@@ -96,3 +96,27 @@ export function formatError(err: unknown, opts: { file?: boolean; hint?: boolean
   if (err instanceof Error) return err.message;
   return String(err);
 }
+
+/** A file-system error in words, for "but received …": `a path that does not exist`, not `ENOENT`. */
+export function fsReason(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  switch (code) {
+    case 'ENOENT':
+      return 'a path that does not exist';
+    case 'EACCES':
+    case 'EPERM':
+      return 'a path you are not allowed to use (permission denied)';
+    case 'EISDIR':
+      return 'a folder';
+    case 'ENOTDIR':
+      return 'a path under a file, not a folder';
+    case 'EEXIST':
+      return 'a path that already exists';
+    case 'ENOSPC':
+      return 'a full disk';
+    case 'EROFS':
+      return 'a read-only file system';
+    default:
+      return `an error (${code ?? (err instanceof Error ? err.message : String(err))})`;
+  }
+}

@@ -93,6 +93,31 @@ describe('checked before any network runs', () => {
   });
 });
 
+describe('messages say what was expected, in words', () => {
+  test('no raw errno codes, no doubled paths', async () => {
+    const missing = join(dir, 'nope.safetensors');
+    const info = await runDurn(['models', 'info', missing], { env });
+    expect(info.code).toBe(2);
+    expect(info.stderr).toContain(
+      `Expected a weights file (.safetensors) for ${missing} but received a path that does not exist`,
+    );
+    const imp = await runDurn(
+      ['models', 'import', join(dir, 'nope.pth'), '--arch', 'durn-u', '--out', join(dir, 'x.safetensors')],
+      { env },
+    );
+    expect(imp.stderr).toMatch(
+      /Expected a PyTorch checkpoint for .*nope\.pth but received a path that does not exist/,
+    );
+    const status = await runDurn(['watch', '--status', join(dir, 'nowhere')], { env });
+    expect(status.code).toBe(2);
+    expect(status.stderr.split('\n')[0]).toBe(
+      `durn: Expected a watch ledger in ${join(dir, 'nowhere')} but found none there`,
+    );
+    for (const r of [info, imp, status])
+      expect(r.stderr).not.toMatch(/ENOENT|EEXIST|\[object Object\]|undefined of type/);
+  });
+});
+
 describe('the environment', () => {
   test('DURN_ENGINE picks the engine when no --engine is given', async () => {
     const r = await runDurn(

@@ -6,7 +6,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
-import { DurnUserError } from '../../errors.ts';
+import { DurnUserError, fsReason } from '../../errors.ts';
 import { writeFileAtomic } from '../../pipeline/fs/atomic.ts';
 import { NETWORK_IDS, type NetworkId } from '../graph/types.ts';
 import { decodeFloat16Array, encodeFloat16Array } from './float16.ts';
@@ -261,7 +261,7 @@ export async function loadWeights(path: string, arch?: NetworkId): Promise<Weigh
     const missing = (err as NodeJS.ErrnoException).code === 'ENOENT';
     throw new DurnUserError(
       missing ? 'WEIGHTS_MISSING' : 'IO',
-      `Cannot read weights ${path}: ${(err as Error).message}`,
+      `Expected a weights file (.safetensors) for ${path} but received ${fsReason(err)}`,
       {
         file: path,
         cause: err,

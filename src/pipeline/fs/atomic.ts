@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, statSync } from 'node:fs';
 import { access, constants, link, mkdir, open, readdir, rename, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, extname, join, resolve } from 'node:path';
-import { DurnUserError } from '../../errors.ts';
+import { DurnUserError, fsReason } from '../../errors.ts';
 
 const TEMP_MARK = '.durn-tmp-';
 const TEMP_RE = /^\..+\.durn-tmp-[0-9a-f]{12}(\.[A-Za-z0-9]{1,8})?$/;
@@ -137,16 +137,20 @@ function wrapIo(err: unknown, path: string): unknown {
   if (err instanceof DurnUserError) return err;
   const e = err as NodeJS.ErrnoException;
   if (typeof e?.code !== 'string') return err;
-  return new DurnUserError('IO', `Could not write ${path}: ${e.message}`, {
-    file: path,
-    cause: err,
-    hint:
-      e.code === 'ENOSPC'
-        ? 'The disk is full.'
-        : e.code === 'EACCES'
-          ? 'Check the folder permissions.'
-          : undefined,
-  });
+  return new DurnUserError(
+    'IO',
+    `Expected a writable output path for ${path} but received ${fsReason(err)}`,
+    {
+      file: path,
+      cause: err,
+      hint:
+        e.code === 'ENOSPC'
+          ? 'The disk is full.'
+          : e.code === 'EACCES'
+            ? 'Check the folder permissions.'
+            : undefined,
+    },
+  );
 }
 
 /**

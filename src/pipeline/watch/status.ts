@@ -15,10 +15,14 @@ async function openLedger(out: string): Promise<Ledger> {
     () => false,
   );
   if (!found) {
-    throw new DurnUserError('INVALID_INPUT', `Expected a watch ledger in ${resolve(out)} but received none`, {
-      hint: `Pass the --out folder of a \`durn watch\` (it keeps its ledger in ${file}).`,
-      file,
-    });
+    throw new DurnUserError(
+      'INVALID_INPUT',
+      `Expected a watch ledger in ${resolve(out)} but found none there`,
+      {
+        hint: `Pass the --out folder of a \`durn watch\` (it keeps its ledger in ${file}).`,
+        file: resolve(out),
+      },
+    );
   }
   // Not recovering: a watcher may be running, and its in-flight rows are really in flight.
   return new Ledger(file, { recover: false });
