@@ -9,13 +9,14 @@ import { availableParallelism, cpus } from 'node:os';
 import { forwardFlops } from '../src/models/graph/analysis.ts';
 import { NETWORK_IDS, type NetworkId } from '../src/models/graph/types.ts';
 import { getNetwork } from '../src/models/networks/index.ts';
-import { NETWORK_DEFAULTS } from '../src/models/training/config.ts';
-import type { BatchSpec } from '../src/models/training/data/batches.ts';
-import type { ImageSet, TrainingImages } from '../src/models/training/data/images.ts';
-import { adamStep, createAdamState, DEFAULT_ADAM } from '../src/models/training/optimizer.ts';
-import { initTrainingBackend, Replica } from '../src/models/training/replica.ts';
-import { GradientWorkers } from '../src/models/training/workers.ts';
 import { initialWeights } from '../src/models/weights/init.ts';
+import { pluginModule } from '../src/plugins/registry.ts';
+import { allRecipes, NETWORK_DEFAULTS } from '../src/plugins/training.ts';
+import type { BatchSpec } from '../src/training/data/batches.ts';
+import type { ImageSet, TrainingImages } from '../src/training/data/images.ts';
+import { adamStep, createAdamState, DEFAULT_ADAM } from '../src/training/optimizer.ts';
+import { initTrainingBackend, Replica } from '../src/training/replica.ts';
+import { GradientWorkers } from '../src/training/workers.ts';
 
 function arg(args: string[], name: string): string | undefined {
   const i = args.indexOf(name);
@@ -50,7 +51,7 @@ function syntheticImages(channels: 1 | 3): TrainingImages {
 
 async function measure(network: NetworkId, workers: number, batch: number, steps: number): Promise<number> {
   const def = getNetwork(network);
-  const d = NETWORK_DEFAULTS[network];
+  const d = NETWORK_DEFAULTS[network]!;
   const host = new Replica(def, initialWeights(def, 0), d.loss);
   const spec: BatchSpec = {
     seed: 0,
@@ -63,7 +64,8 @@ async function measure(network: NetworkId, workers: number, batch: number, steps
   };
   const pool = await GradientWorkers.start({
     workers,
-    network,
+    network: def,
+    degradationModule: pluginModule(allRecipes().find((r) => r.network === network)!.plugin.id),
     loss: d.loss,
     backend: 'wasm',
     images: syntheticImages(spec.channels),
@@ -100,7 +102,7 @@ export default async function run(args: string[]): Promise<void> {
   );
   console.log('network        patch batch  workers  patches/s  GFLOP/s  speed-up');
   for (const network of networks) {
-    const d = NETWORK_DEFAULTS[network];
+    const d = NETWORK_DEFAULTS[network]!;
     const batch = Number(arg(args, '--batch') ?? (quick ? Math.max(2, all) : Math.max(d.batch, all)));
     const flopsPerPatch = 3 * forwardFlops(getNetwork(network).graph, d.patch, d.patch);
     let single = 0;

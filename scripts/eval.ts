@@ -2,7 +2,7 @@
  * `npm run eval` (`node scripts/eval.ts [options]`): evaluates every plugin's weights on the
  * BSDS500 test images and writes docs/quality/eval.json (every number) and eval.md (tables).
  *
- * Protocol (src/models/training/eval-report.ts): grey denoising (DuRN-P) on all 200 test images
+ * Protocol (src/plugins/eval-protocol.ts, from the plugins' training recipes): grey denoising (DuRN-P) on all 200 test images
  * at σ 30, 50, 70; colour denoising, deblurring, dehazing, raindrop and rain-streak removal on the
  * first --limit images (default 50). Weights are found as `durn restore` finds them (user models
  * folder, then the project's weights/); a plugin without weights is reported and skipped.
@@ -13,7 +13,12 @@ import { existsSync, statSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DurnUserError } from '../src/errors.ts';
+import { bundledWeightsDir } from '../src/core/config.ts';
+import { DurnUserError } from '../src/core/errors.ts';
+import { writeFileAtomic } from '../src/core/fs/atomic.ts';
+import { selectProtocol } from '../src/plugins/eval-protocol.ts';
+import { evaluateModel } from '../src/plugins/training.ts';
+import type { ResolvedWeights } from '../src/plugins/weights-path.ts';
 import {
   DEFAULT_EVAL_LIMIT,
   type EvalReport,
@@ -22,13 +27,8 @@ import {
   type ReportResult,
   renderEvalMarkdown,
   reportResult,
-  selectProtocol,
-} from '../src/models/training/eval-report.ts';
-import { evaluateModel } from '../src/models/training/eval-run.ts';
-import { VALIDATION_SEED } from '../src/models/training/evaluate.ts';
-import { bundledWeightsDir } from '../src/pipeline/config.ts';
-import { writeFileAtomic } from '../src/pipeline/fs/atomic.ts';
-import type { ResolvedWeights } from '../src/plugins/weights-path.ts';
+} from '../src/training/eval-report.ts';
+import { VALIDATION_SEED } from '../src/training/evaluate.ts';
 import { usageError as fail, parseFlags, weightsIn } from './script-cli.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');

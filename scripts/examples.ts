@@ -1,6 +1,6 @@
 /**
  * `npm run examples` (`node scripts/examples.ts [options]`): side-by-side examples made by durn
- * itself. For each evaluation of the quality protocol (src/models/training/eval-report.ts), one
+ * itself. For each evaluation of the quality protocol (src/plugins/eval-protocol.ts), one
  * fixed BSDS500 test photo is degraded by durn's own synthetic degradation, with the seed
  * `npm run eval` uses for that photo (grey denoising at σ 50), restored through the library API
  * (`createRestorer`, the same pipeline as `durn restore`), and written as docs/examples/<id>.jpg:
@@ -15,18 +15,19 @@ import { basename, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import { createRestorer, type TaskName } from '../src/api.ts';
-import { DurnUserError } from '../src/errors.ts';
+import { bundledWeightsDir } from '../src/core/config.ts';
+import { DurnUserError } from '../src/core/errors.ts';
+import { writeFileAtomic } from '../src/core/fs/atomic.ts';
 import type { ImageTensor } from '../src/models/engines/types.ts';
 import { getNetwork } from '../src/models/networks/index.ts';
-import { synthesize } from '../src/models/training/data/batches.ts';
-import { decodeImageSet } from '../src/models/training/data/images.ts';
-import { wholeImage } from '../src/models/training/data/patches.ts';
-import { type ProtocolEntry, selectProtocol } from '../src/models/training/eval-report.ts';
-import { VALIDATION_SEED } from '../src/models/training/evaluate.ts';
-import { createRng } from '../src/models/training/rng.ts';
-import { bundledWeightsDir } from '../src/pipeline/config.ts';
-import { writeFileAtomic } from '../src/pipeline/fs/atomic.ts';
+import { selectProtocol } from '../src/plugins/eval-protocol.ts';
 import type { ResolvedWeights } from '../src/plugins/weights-path.ts';
+import { synthesize } from '../src/training/data/batches.ts';
+import { decodeImageSet } from '../src/training/data/images.ts';
+import { wholeImage } from '../src/training/data/patches.ts';
+import type { ProtocolEntry } from '../src/training/eval-report.ts';
+import { VALIDATION_SEED } from '../src/training/evaluate.ts';
+import { createRng } from '../src/training/rng.ts';
 import { usageError as fail, parseFlags, weightsIn } from './script-cli.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');

@@ -4,9 +4,9 @@
  */
 import { join } from 'node:path';
 import { type ParseArgsConfig, parseArgs } from 'node:util';
-import type { ProtocolEntry } from '../src/models/training/eval-report.ts';
 import { getPlugin } from '../src/plugins/registry.ts';
 import { defaultWeightsFile, type ResolvedWeights, resolveWeights } from '../src/plugins/weights-path.ts';
+import type { ProtocolEntry } from '../src/training/eval-report.ts';
 
 export function usageError(name: string, usage: string, message: string): never {
   process.stderr.write(`${name}: ${message}\n\n${usage}\n`);

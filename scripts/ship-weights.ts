@@ -13,10 +13,10 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { formatError } from '../src/errors.ts';
+import { bundledWeightsDir } from '../src/core/config.ts';
+import { formatError } from '../src/core/errors.ts';
 import { weightsHash } from '../src/models/weights/hash.ts';
 import { loadWeights, saveWeights } from '../src/models/weights/safetensors.ts';
-import { bundledWeightsDir } from '../src/pipeline/config.ts';
 import { getPlugin } from '../src/plugins/registry.ts';
 import { defaultWeightsFile } from '../src/plugins/weights-path.ts';
 

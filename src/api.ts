@@ -15,7 +15,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Sharp } from 'sharp';
 import { z } from 'zod';
-import { DurnUserError, describe } from './errors.ts';
+import { DurnUserError, describe } from './core/errors.ts';
+import { parseWith } from './core/validation.ts';
 import type { RunEvent } from './pipeline/events.ts';
 import { decodeImage, probeFormat } from './pipeline/image/decode.ts';
 import { defaultEncodeOptions, encodeImage } from './pipeline/image/encode.ts';
@@ -28,7 +29,6 @@ import { checkBitDepth, checkTiling, checkWeights } from './pipeline/run/preflig
 import { restoreFile } from './pipeline/run/restore-file.ts';
 import { type ResolvedStep, restoreTensor } from './pipeline/run/restore-tensor.ts';
 import { resolveSteps } from './pipeline/run/run.ts';
-import { parseWith } from './pipeline/validation.ts';
 
 /** The tasks durn ships (a test keeps this list equal to the plugins it finds). */
 export type TaskName = 'denoise' | 'deblur' | 'dehaze' | 'raindrop' | 'derain';

@@ -1,14 +1,15 @@
 /** The `durn` command line: a thin entry that parses arguments and hands over to the commands. */
 import { Command, CommanderError } from 'commander';
-import { formatError, isUserError } from './errors.ts';
-import { registerModelCommands } from './models/cli.ts';
-import { registerTrainCommands } from './models/training/cli.ts';
-import { inCliWords } from './pipeline/cli-flags.ts';
-import { registerPresetCommands } from './pipeline/presets/cli.ts';
-import { registerRestoreCommand } from './pipeline/run/cli.ts';
-import { registerWatchCommand } from './pipeline/watch/cli.ts';
-import { registerTuiCommand, withDefaultCommand } from './tui/cli.ts';
-import { VERSION } from './version.ts';
+import { registerDoctorCommand } from './cli/doctor.ts';
+import { inCliWords } from './cli/flags.ts';
+import { registerModelCommands } from './cli/models.ts';
+import { registerPresetCommands } from './cli/presets.ts';
+import { registerRestoreCommand } from './cli/restore.ts';
+import { registerTrainCommands } from './cli/train.ts';
+import { registerTuiCommand, withDefaultCommand } from './cli/tui.ts';
+import { registerWatchCommand } from './cli/watch.ts';
+import { formatError, isUserError } from './core/errors.ts';
+import { VERSION } from './core/version.ts';
 
 export function buildProgram(): Command {
   const program = new Command('durn')
@@ -23,6 +24,7 @@ export function buildProgram(): Command {
   registerTrainCommands(program);
   registerPresetCommands(program);
   registerTuiCommand(program);
+  registerDoctorCommand(program);
   return program;
 }
 

@@ -11,10 +11,10 @@ export {
   restore,
   type TaskName,
 } from './api.ts';
-export { DurnBugError, type DurnErrorCode, DurnUserError } from './errors.ts';
+export { DurnBugError, type DurnErrorCode, DurnUserError } from './core/errors.ts';
+export { VERSION } from './core/version.ts';
 export type { Graph, GraphNode, NetworkDefinition, NetworkId, ParamSpec } from './models/graph/types.ts';
-export { allNetworks, getNetwork } from './models/networks/index.ts';
-export * from './models/training/index.ts';
+export { allNetworks, defineNetwork, getNetwork, registerNetwork } from './models/networks/index.ts';
 export {
   importCheckpoint,
   importCheckpointToFile,
@@ -31,4 +31,9 @@ export {
   startRun,
 } from './pipeline/run/run.ts';
 export { type WatchFolderOptions, type WatchHandle, watchFolder } from './pipeline/watch/index.ts';
-export { VERSION } from './version.ts';
+export { defineTaskPlugin, degradationsOf } from './plugins/common.ts';
+export { installWeights } from './plugins/install.ts';
+export { getPlugin, listPlugins, registerPlugin, registerPluginFolder } from './plugins/registry.ts';
+export { evaluateModel, NETWORK_DEFAULTS, train, trainingTask } from './plugins/training.ts';
+export type { TaskPlugin } from './plugins/types.ts';
+export * from './training/index.ts';

@@ -1,13 +1,15 @@
 /**
  * What the built-in tasks share: the `strength` option, channel adaptation between the photo and
  * the network, and the final blend + clamp. A plugin folder describes its task and calls
- * `defineTaskPlugin`.
+ * `defineTaskPlugin`, and exports `degradationsOf(plugin)` as `degradations`.
  */
 import { z } from 'zod';
-import { DurnUserError, invariant } from '../errors.ts';
+import { DurnUserError, invariant } from '../core/errors.ts';
+import { numberBetween } from '../core/validation.ts';
 import type { ImageTensor } from '../models/engines/types.ts';
-import type { NetworkId } from '../models/graph/types.ts';
-import { numberBetween } from '../pipeline/validation.ts';
+import type { NetworkDefinition, NetworkId } from '../models/graph/types.ts';
+import type { Degradation } from '../training/degradations/types.ts';
+import type { TrainingRecipe } from '../training/recipe.ts';
 import type { BaseTaskOptions, ChannelSupport, StepContext, TaskPlugin, TilingDefaults } from './types.ts';
 
 export const baseOptions = z
@@ -26,6 +28,8 @@ export interface TaskDescription {
   readonly defaultWeights: Readonly<Partial<Record<NetworkId, string>>>;
   readonly channels: ChannelSupport;
   readonly tiling: Readonly<Partial<Record<NetworkId, TilingDefaults>>>;
+  readonly definitions?: readonly NetworkDefinition[];
+  readonly training?: Readonly<Partial<Record<NetworkId, TrainingRecipe>>>;
 }
 
 export function defineTaskPlugin(d: TaskDescription): TaskPlugin<BaseTaskOptions> {
@@ -44,10 +48,22 @@ export function defineTaskPlugin(d: TaskDescription): TaskPlugin<BaseTaskOptions
     defaultWeights: d.defaultWeights,
     channels: d.channels,
     tiling: d.tiling,
+    ...(d.definitions ? { definitions: d.definitions } : {}),
+    ...(d.training ? { training: d.training } : {}),
     options: baseOptions,
     preprocess: (image, ctx) => toChannels(image, ctx.network.inChannels),
     postprocess: (output, input, ctx) => finish(output, input, ctx),
   };
+}
+
+/**
+ * The `degradations` export a plugin module needs beside `plugin`: its recipes' degradations by
+ * key. Training worker threads import the module and read it (src/training/degradations).
+ */
+export function degradationsOf(plugin: TaskPlugin): Record<string, Degradation<unknown>> {
+  const out: Record<string, Degradation<unknown>> = {};
+  for (const r of Object.values(plugin.training ?? {})) if (r) out[r.name] = r.degradation;
+  return out;
 }
 
 /** Grey → colour by replication; colour → colour and grey → grey unchanged. */

@@ -1,14 +1,16 @@
 /**
- * A task plugin: what the pipeline needs to know to run one restoration task (denoise, deblur…)
- * on a photo: which DuRN network and weights file, how to tile it, which options it takes, and how
- * to adapt the photo's channels to the network and back.
+ * A task plugin: everything that makes one restoration task (denoise, deblur…): which network
+ * and weights file, how to tile it, which options it takes, how to adapt the photo's channels to
+ * the network and back, and how each network is trained and evaluated (its damage model, loss and
+ * defaults: the TrainingRecipe the generic trainer takes).
  *
- * Adding a task is one folder `src/plugins/<id>/index.ts` exporting `plugin` (the registry
- * discovers it).
+ * Adding a task is one folder `src/plugins/<id>/index.ts` exporting `plugin` and `degradations`
+ * (the registry discovers it); a folder elsewhere is added with `registerPluginFolder`.
  */
 import type { z } from 'zod';
 import type { ImageTensor } from '../models/engines/types.ts';
 import type { NetworkDefinition, NetworkId } from '../models/graph/types.ts';
+import type { TrainingRecipe } from '../training/recipe.ts';
 
 /** Tile size and overlap for one network (see src/pipeline/tiling/plan.ts for their meaning). */
 export interface TilingDefaults {
@@ -46,6 +48,10 @@ export interface TaskPlugin<O extends BaseTaskOptions = BaseTaskOptions> {
   readonly order: number;
   /** Every network the task may use, in the order `networkFor` prefers them. */
   readonly networks: readonly NetworkId[];
+  /** Networks the task defines itself (not one of the paper's six): registered with the plugin. */
+  readonly definitions?: readonly NetworkDefinition[];
+  /** How each network is trained and evaluated (`durn train`/`durn eval`); absent: restore only. */
+  readonly training?: Readonly<Partial<Record<NetworkId, TrainingRecipe>>>;
   networkFor(image: { readonly channels: 1 | 3 }): NetworkId;
   /** Default weights file name per network, looked up in the models folders. */
   readonly defaultWeights: Readonly<Partial<Record<NetworkId, string>>>;

@@ -8,9 +8,9 @@
  */
 import { statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { DurnBugError, DurnUserError } from '../errors.ts';
+import { bundledWeightsDir, type ConfigContext, userModelsDir } from '../core/config.ts';
+import { DurnBugError, DurnUserError } from '../core/errors.ts';
 import type { NetworkId } from '../models/graph/types.ts';
-import { bundledWeightsDir, type ConfigContext, userModelsDir } from '../pipeline/config.ts';
 import type { TaskPlugin } from './types.ts';
 
 export interface WeightsOverrides {

@@ -2,7 +2,7 @@
 
 import { cpus, homedir } from 'node:os';
 import { render } from 'ink';
-import { DurnBugError, formatError } from '../errors.ts';
+import { DurnBugError, formatError } from '../core/errors.ts';
 import { exitStatus, type RunSummary } from '../pipeline/events.ts';
 import { RunDashboardApp, type RunResult } from './dashboard/RunDashboard.tsx';
 import { loadCatalog } from './setup/catalog.ts';

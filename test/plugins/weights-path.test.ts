@@ -2,8 +2,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { DurnUserError } from '../../src/errors.ts';
-import { bundledWeightsDir, packageRoot, userModelsDir } from '../../src/pipeline/config.ts';
+import { bundledWeightsDir, packageRoot, userModelsDir } from '../../src/core/config.ts';
+import { DurnUserError } from '../../src/core/errors.ts';
 import { getPlugin, isTaskId } from '../../src/plugins/registry.ts';
 import { parseWeightsArgument, resolveWeights, weightsStatus } from '../../src/plugins/weights-path.ts';
 

@@ -4,9 +4,9 @@ import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { EvalReport } from '../../src/models/training/eval-report.ts';
+import type { EvalReport } from '../../src/training/eval-report.ts';
 import { writeScratchWeights } from '../helpers/models.ts';
-import { writeScenes } from '../models/training/trainer/images.ts';
+import { writeScenes } from '../training/trainer/images.ts';
 
 const SCRIPT = resolve(import.meta.dirname, '../../scripts/eval.ts');
 const evalScript = (...args: string[]) =>

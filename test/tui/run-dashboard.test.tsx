@@ -1,6 +1,6 @@
 import { cleanup, render } from 'ink-testing-library';
 import { afterEach, describe, expect, test } from 'vitest';
-import { DurnUserError } from '../../src/errors.ts';
+import { DurnUserError } from '../../src/core/errors.ts';
 import { RunDashboardApp, type RunResult } from '../../src/tui/dashboard/RunDashboard.tsx';
 import { eventually, folderRun, goodFile, manualRun, summaryFor } from './fixtures.ts';
 

@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadWeights } from '../../src/models/weights/safetensors.ts';
 import { listPlugins } from '../../src/plugins/registry.ts';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const WEIGHTS = join(ROOT, 'weights');
 const run = promisify(execFile);
 

@@ -4,8 +4,8 @@
  * Options win over the environment: DURN_ENGINE, DURN_DEVICE, DURN_THREADS.
  */
 import { z } from 'zod';
-import { DurnUserError, expected } from '../../errors.ts';
-import { loadOrt } from './onnx/runtime.ts';
+import { DurnUserError, expected } from '../../core/errors.ts';
+import { loadOrt, ORT_REINSTALL } from './onnx/runtime.ts';
 import type { EngineChoice, EngineName, InferenceSession, SessionOptions } from './types.ts';
 
 export type { EngineChoice, ImageTensor, InferenceSession, SessionOptions } from './types.ts';
@@ -85,7 +85,7 @@ export async function createSession(opts: CreateSessionOptions): Promise<Inferen
   }
   if (reason && !noticed.has('engine-fallback')) {
     noticed.add('engine-fallback');
-    opts.onNotice?.(`${reason}; using the tfjs engine instead (slower).`);
+    opts.onNotice?.(`${reason}; using the tfjs engine instead (4–6× slower). ${ORT_REINSTALL}`);
   }
   return tfjsSession(resolved);
 }

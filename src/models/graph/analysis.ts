@@ -1,5 +1,5 @@
 /** Pure analyses of a Graph: shape inference, multiply-add counts, receptive radius. */
-import { DurnBugError, DurnUserError } from '../../errors.ts';
+import { DurnBugError, DurnUserError } from '../../core/errors.ts';
 import type { Graph, GraphNode } from './types.ts';
 
 export interface Shape {

@@ -1,4 +1,4 @@
-import { DurnBugError } from '../../errors.ts';
+import { DurnBugError } from '../../core/errors.ts';
 import type { Graph, GraphNode, PadMode, Pads, ParamRole, ParamSpec, Value } from './types.ts';
 
 const same = (p: number): Pads => ({ top: p, bottom: p, left: p, right: p });

@@ -174,9 +174,16 @@ export interface Graph {
   readonly unusedKeys: readonly string[];
 }
 
-export type NetworkId = 'durn-p' | 'durn-p-nonorm' | 'durn-u' | 'durn-us' | 'durn-s' | 'durn-s-p';
+/** The six networks of the paper, defined in src/models/networks. */
+export type BuiltinNetworkId = 'durn-p' | 'durn-p-nonorm' | 'durn-u' | 'durn-us' | 'durn-s' | 'durn-s-p';
 
-export const NETWORK_IDS: readonly NetworkId[] = [
+/**
+ * A network's id: one of the six, or one a task plugin defines (registerNetwork). The `string & {}`
+ * keeps editor completion for the six while admitting the others.
+ */
+export type NetworkId = BuiltinNetworkId | (string & {});
+
+export const NETWORK_IDS: readonly BuiltinNetworkId[] = [
   'durn-p',
   'durn-p-nonorm',
   'durn-u',

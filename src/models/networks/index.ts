@@ -1,7 +1,10 @@
-/** The registry of the six networks: each defined once, with what callers must know to feed it. */
-import { DurnUserError, expected } from '../../errors.ts';
+/**
+ * The registry of networks: the paper's six, each defined once, with what callers must know to feed
+ * it; plus the networks task plugins define themselves (registerNetwork), looked up the same way.
+ */
+import { DurnBugError, DurnUserError, expected } from '../../core/errors.ts';
 import { minimumSide } from '../graph/analysis.ts';
-import type { Graph, NetworkDefinition, NetworkId } from '../graph/types.ts';
+import type { BuiltinNetworkId, Graph, NetworkDefinition, NetworkId } from '../graph/types.ts';
 import { NETWORK_IDS } from '../graph/types.ts';
 import { plainDurn } from './durn-p.ts';
 import { durnSP } from './durn-s-p.ts';
@@ -18,7 +21,7 @@ interface Entry {
 
 // receptiveRadius and macsPerPixel are declared here and checked against the graphs by tests
 // (macsPerPixel also against the reference doc).
-const ENTRIES: Record<NetworkId, Entry> = {
+const ENTRIES: Record<BuiltinNetworkId, Entry> = {
   'durn-p': {
     title: 'DuRN-P',
     purpose: 'Gaussian noise, grayscale',
@@ -70,16 +73,67 @@ const ENTRIES: Record<NetworkId, Entry> = {
 };
 
 const cache = new Map<NetworkId, NetworkDefinition>();
+const registered = new Map<string, NetworkDefinition>();
 
-export function isNetworkId(id: unknown): id is NetworkId {
+/** One of the paper's six networks. */
+export function isBuiltinNetwork(id: unknown): id is BuiltinNetworkId {
   return typeof id === 'string' && (NETWORK_IDS as readonly string[]).includes(id);
 }
 
+/** A network getNetwork knows: one of the six or a registered one. */
+export function isNetworkId(id: unknown): id is NetworkId {
+  return isBuiltinNetwork(id) || (typeof id === 'string' && registered.has(id));
+}
+
+/** Every id getNetwork knows, the six first. */
+export function networkIds(): NetworkId[] {
+  return [...NETWORK_IDS, ...registered.keys()];
+}
+
+/**
+ * Makes a network defined outside this folder (by a task plugin) known to getNetwork in this
+ * thread. Worker threads get the definition itself (it is plain data) and register it there.
+ */
+export function registerNetwork(def: NetworkDefinition): void {
+  if (isBuiltinNetwork(def.id)) {
+    throw new DurnBugError(`the network id ${def.id} is one of the built-in networks`);
+  }
+  registered.set(def.id, def);
+}
+
+/** Builds a definition from a graph (for networks defined outside this folder), measuring what it can. */
+export function defineNetwork(d: {
+  id: string;
+  title: string;
+  purpose: string;
+  graph: Graph;
+  sizeMultiple?: number;
+  receptiveRadius: number;
+  macsPerPixel: number;
+}): NetworkDefinition {
+  const sizeMultiple = d.sizeMultiple ?? 1;
+  return {
+    id: d.id,
+    title: d.title,
+    purpose: d.purpose,
+    graph: d.graph,
+    inChannels: d.graph.inChannels,
+    outChannels: d.graph.outChannels,
+    sizeMultiple,
+    minSide: minimumSide(d.graph, sizeMultiple),
+    receptiveRadius: d.receptiveRadius,
+    globalStatistics: d.graph.nodes.some((n) => n.op === 'globalAvgPool' || n.op === 'instanceNorm'),
+    macsPerPixel: d.macsPerPixel,
+  };
+}
+
 export function getNetwork(id: string): NetworkDefinition {
-  if (!isNetworkId(id)) {
+  const extra = registered.get(id);
+  if (extra) return extra;
+  if (!isBuiltinNetwork(id)) {
     throw new DurnUserError(
       'INVALID_OPTION',
-      expected(`one of ${NETWORK_IDS.join(', ')}`, 'the network id', id),
+      expected(`one of ${networkIds().join(', ')}`, 'the network id', id),
     );
   }
   let def = cache.get(id);

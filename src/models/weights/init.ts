@@ -9,7 +9,7 @@
  * from the degraded input's quality instead of well below it, and a short run cannot make photos
  * worse than doing nothing (the zero-init-residual trick of Fixup / ESRGAN).
  */
-import { DurnBugError } from '../../errors.ts';
+import { DurnBugError } from '../../core/errors.ts';
 import type { NetworkDefinition } from '../graph/types.ts';
 import type { HostTensor, StateDict } from './types.ts';
 

@@ -4,7 +4,7 @@
  * says what the file holds, so a fixture saved as float64 is caught rather than misread.
  */
 import { readFile } from 'node:fs/promises';
-import { DurnUserError } from '../../errors.ts';
+import { DurnUserError } from '../../core/errors.ts';
 import { found } from './wording.ts';
 
 export interface NpyArray {

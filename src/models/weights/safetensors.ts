@@ -6,9 +6,10 @@
  */
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
-import { DurnUserError, fsReason } from '../../errors.ts';
-import { writeFileAtomic } from '../../pipeline/fs/atomic.ts';
-import { NETWORK_IDS, type NetworkId } from '../graph/types.ts';
+import { DurnUserError, fsReason } from '../../core/errors.ts';
+import { writeFileAtomic } from '../../core/fs/atomic.ts';
+import type { NetworkId } from '../graph/types.ts';
+import { isNetworkId, networkIds } from '../networks/index.ts';
 import { decodeFloat16Array, encodeFloat16Array } from './float16.ts';
 import type { HostTensor, StateDict, Weights, WeightsMetadata } from './types.ts';
 import { validateStateDict } from './validate.ts';
@@ -123,10 +124,10 @@ function parseMetadata(meta: Record<string, string>, source: string): WeightsMet
     );
   }
   const arch = meta.arch;
-  if (!(NETWORK_IDS as readonly string[]).includes(arch ?? '')) {
+  if (!isNetworkId(arch)) {
     throw bad(
       source,
-      found(`an arch among ${NETWORK_IDS.join(', ')}`, 'the metadata', JSON.stringify(arch ?? null)),
+      found(`an arch among ${networkIds().join(', ')}`, 'the metadata', JSON.stringify(arch ?? null)),
     );
   }
   const json = (key: 'provenance' | 'metrics'): Record<string, unknown> | undefined => {

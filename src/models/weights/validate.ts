@@ -3,7 +3,7 @@
  * that the values are finite. The first mismatch is reported, and when the tensors fit another of
  * the six networks the hint names it (the usual mistake is the wrong --arch).
  */
-import { DurnUserError } from '../../errors.ts';
+import { DurnUserError } from '../../core/errors.ts';
 import type { NetworkId, ParamSpec } from '../graph/types.ts';
 import { NETWORK_IDS } from '../graph/types.ts';
 import { getNetwork } from '../networks/index.ts';

@@ -8,10 +8,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp, { type Sharp } from 'sharp';
 import { z } from 'zod';
-import { DurnBugError, DurnUserError, expected } from '../../errors.ts';
+import { DurnBugError, DurnUserError, expected } from '../../core/errors.ts';
+import { parseWith } from '../../core/validation.ts';
 import type { ImageTensor } from '../../models/engines/types.ts';
 import { getExifTool } from '../metadata/exiftool.ts';
-import { parseWith } from '../validation.ts';
 import { parseIcc, profileTransform, workingToDevice } from './icc.ts';
 import { type BitDepth, type DecodedImage, OUTPUT_FORMATS, type OutputFormat } from './types.ts';
 

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { z } from 'zod';
-import { DurnUserError, expected } from '../../errors.ts';
+import { DurnUserError, expected } from '../../core/errors.ts';
 import { getExifTool } from './exiftool.ts';
 import { readRawGpsPosition } from './gps-repair.ts';
 

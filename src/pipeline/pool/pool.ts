@@ -10,10 +10,11 @@
  */
 import { availableParallelism } from 'node:os';
 import { Piscina } from 'piscina';
-import { type DurnErrorCode, DurnUserError } from '../../errors.ts';
+import { type DurnErrorCode, DurnUserError } from '../../core/errors.ts';
 import { settingsFromEnv } from '../../models/engines/index.ts';
 import type { DeviceChoice, EngineChoice, ImageTensor } from '../../models/engines/types.ts';
 import type { NetworkId } from '../../models/graph/types.ts';
+import { getNetwork, isBuiltinNetwork } from '../../models/networks/index.ts';
 import type { SerializedError, TileResult, TileTask } from './protocol.ts';
 import { moveWith } from './transfer.ts';
 
@@ -103,6 +104,8 @@ export class TilePool {
       channels: tile.channels,
       height: tile.height,
       width: tile.width,
+      // A plugin's own network exists only in this thread's registry: its definition travels along.
+      ...(isBuiltinNetwork(network) ? {} : { definition: getNetwork(network) }),
     };
     await this.acquire(signal);
     const pending = this.piscina.run(moveWith(task, [data.buffer])) as Promise<TileResult>;

@@ -1,6 +1,6 @@
 /** Messages between the tile pool and its worker threads. Tile buffers are transferred, not copied. */
 import type { DeviceChoice, EngineChoice } from '../../models/engines/types.ts';
-import type { NetworkId } from '../../models/graph/types.ts';
+import type { NetworkDefinition, NetworkId } from '../../models/graph/types.ts';
 
 export interface SessionKey {
   readonly network: NetworkId;
@@ -16,6 +16,8 @@ export interface TileTask {
   readonly channels: number;
   readonly height: number;
   readonly width: number;
+  /** A network a plugin defines (not one of the six): its definition, registered in the worker. */
+  readonly definition?: NetworkDefinition;
 }
 
 export interface TileResult {

@@ -3,10 +3,10 @@
  * runs tiles through it. Runs in a worker thread under piscina; tile buffers arrive and leave by
  * transfer.
  */
-import { DurnUserError } from '../../errors.ts';
+import { DurnUserError } from '../../core/errors.ts';
 import { createSession } from '../../models/engines/index.ts';
 import type { InferenceSession } from '../../models/engines/types.ts';
-import { getNetwork } from '../../models/networks/index.ts';
+import { getNetwork, isNetworkId, registerNetwork } from '../../models/networks/index.ts';
 import { loadWeights } from '../../models/weights/index.ts';
 import type { SerializedError, SessionKey, TileResult, TileTask } from './protocol.ts';
 import { moveWith } from './transfer.ts';
@@ -47,6 +47,7 @@ function sessionFor(key: SessionKey): Promise<Open> {
 
 export default async function runTile(task: TileTask): Promise<TileResult> {
   try {
+    if (task.definition && !isNetworkId(task.definition.id)) registerNetwork(task.definition);
     const { session, notices } = await sessionFor(task.session);
     const out = await session.run({
       data: task.data,

@@ -6,8 +6,8 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DurnUserError } from '../../errors.ts';
-import { bundledPresetsDir, type ConfigContext, userPresetsDir } from '../config.ts';
+import { bundledPresetsDir, type ConfigContext, userPresetsDir } from '../../core/config.ts';
+import { DurnUserError } from '../../core/errors.ts';
 import {
   type PresetCatalog,
   type PresetEntry,

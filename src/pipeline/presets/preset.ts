@@ -14,10 +14,10 @@
 import { basename, extname } from 'node:path';
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
-import { DurnUserError, expected } from '../../errors.ts';
+import { DurnUserError, expected } from '../../core/errors.ts';
+import { parseWith } from '../../core/validation.ts';
 import { getPlugin, isTaskId, taskIds } from '../../plugins/registry.ts';
 import type { BaseTaskOptions, TaskPlugin } from '../../plugins/types.ts';
-import { parseWith } from '../validation.ts';
 
 export type PresetFormat = 'yaml' | 'json';
 

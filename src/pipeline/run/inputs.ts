@@ -6,7 +6,7 @@
  */
 import { glob, stat } from 'node:fs/promises';
 import { basename, extname, join, resolve } from 'node:path';
-import { DurnUserError } from '../../errors.ts';
+import { DurnUserError } from '../../core/errors.ts';
 
 export const IMAGE_EXTENSIONS = new Set([
   '.jpg',

@@ -1,6 +1,6 @@
 /** The options of a restoration run (`durn restore`, `restore()`, the TUI), validated with zod. */
 import { z } from 'zod';
-import { parseWith } from '../validation.ts';
+import { parseWith } from '../../core/validation.ts';
 
 export const OUTPUT_FORMAT_NAMES = ['jpeg', 'png', 'webp', 'tiff', 'avif', 'heif'] as const;
 

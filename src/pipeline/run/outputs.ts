@@ -3,7 +3,7 @@
  * output can never be the input itself (originals are never overwritten, even with --overwrite).
  */
 import { basename, dirname, extname, join, relative, resolve } from 'node:path';
-import { DurnUserError } from '../../errors.ts';
+import { DurnUserError } from '../../core/errors.ts';
 
 export type OutputFormat = 'jpeg' | 'png' | 'webp' | 'tiff' | 'avif' | 'heif';
 

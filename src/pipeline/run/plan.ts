@@ -9,7 +9,7 @@
 import { stat } from 'node:fs/promises';
 import { relative } from 'node:path';
 import sharp from 'sharp';
-import { DurnUserError } from '../../errors.ts';
+import { DurnUserError } from '../../core/errors.ts';
 import { type OutputFormat, type OutputNaming, outputPath } from './outputs.ts';
 
 export interface PlannedFile {

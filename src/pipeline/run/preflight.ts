@@ -5,7 +5,7 @@
  * bit depth the output format cannot hold.
  */
 import { stat } from 'node:fs/promises';
-import { DurnUserError } from '../../errors.ts';
+import { DurnUserError } from '../../core/errors.ts';
 import type { NetworkId } from '../../models/graph/types.ts';
 import { getNetwork } from '../../models/networks/index.ts';
 import { loadWeights } from '../../models/weights/index.ts';
@@ -77,7 +77,7 @@ const checked = new Map<string, Promise<void>>();
 export async function checkWeights(steps: readonly ResolvedStep[]): Promise<void> {
   const jobs: Promise<void>[] = [];
   for (const { plugin, weights } of steps) {
-    for (const path of new Set(Object.values(weights))) {
+    for (const path of new Set(Object.values(weights).filter((p): p is string => p !== undefined))) {
       const s = await stat(path).catch(() => null);
       const key = `${plugin.id}:${path}:${s?.size}:${s?.mtimeMs}`;
       let job = checked.get(key);

@@ -3,7 +3,7 @@
  * tiles with enough context for the network, tiles run in the worker pool (a bounded number in
  * flight, so memory holds a few tiles whatever the image size), and outputs are blended back.
  */
-import { DurnUserError } from '../../errors.ts';
+import { DurnUserError } from '../../core/errors.ts';
 import type { ImageTensor } from '../../models/engines/types.ts';
 import type { NetworkId } from '../../models/graph/types.ts';
 import { getNetwork } from '../../models/networks/index.ts';

@@ -6,12 +6,12 @@
  */
 import { stat } from 'node:fs/promises';
 import { resolve as resolvePath } from 'node:path';
-import { DurnUserError, formatError, isUserError } from '../../errors.ts';
+import { DurnUserError, formatError, isUserError } from '../../core/errors.ts';
+import { usableFolder } from '../../core/fs/atomic.ts';
 import { settingsFromEnv } from '../../models/engines/index.ts';
 import type { NetworkId } from '../../models/graph/types.ts';
 import { resolveWeights } from '../../plugins/weights-path.ts';
 import type { RunEvent, RunEventListener, RunSummary } from '../events.ts';
-import { usableFolder } from '../fs/atomic.ts';
 import { TilePool } from '../pool/pool.ts';
 import { loadPresets, resolveTaskOrPreset } from '../presets/index.ts';
 import { Gate } from './gate.ts';

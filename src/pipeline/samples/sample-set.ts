@@ -6,16 +6,16 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { DurnUserError, expected } from '../../errors.ts';
+import { DurnUserError, expected } from '../../core/errors.ts';
 import type { ImageTensor } from '../../models/engines/types.ts';
-import { cameraNoise } from '../../models/training/degradations/camera-noise.ts';
-import { gaussianNoise } from '../../models/training/degradations/gaussian-noise.ts';
-import { haze } from '../../models/training/degradations/haze.ts';
-import { motionBlur } from '../../models/training/degradations/motion-blur.ts';
-import { rainStreaks } from '../../models/training/degradations/rain-streaks.ts';
-import { raindrops } from '../../models/training/degradations/raindrops.ts';
-import { clamp01, toGray } from '../../models/training/image-math.ts';
-import { createRng } from '../../models/training/rng.ts';
+import { motionBlur } from '../../plugins/deblur/motion-blur.ts';
+import { haze } from '../../plugins/dehaze/haze.ts';
+import { cameraNoise } from '../../plugins/denoise/camera-noise.ts';
+import { gaussianNoise } from '../../plugins/denoise/gaussian-noise.ts';
+import { rainStreaks } from '../../plugins/derain/rain-streaks.ts';
+import { raindrops } from '../../plugins/raindrop/raindrops.ts';
+import { clamp01, toGray } from '../../training/image-math.ts';
+import { createRng } from '../../training/rng.ts';
 import { generateScene } from './scenes.ts';
 
 export interface SampleFile {

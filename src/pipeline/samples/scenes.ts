@@ -7,10 +7,10 @@
  * perspective, textured ground with grass-like fine detail, a house with windows, trees, and a sign
  * with rows of glyph-like high-frequency patterns (what text looks like to a restoration network).
  */
-import { DurnUserError, expected } from '../../errors.ts';
+import { DurnUserError, expected } from '../../core/errors.ts';
 import type { ImageTensor } from '../../models/engines/types.ts';
-import { clamp01, makeImage, toGray } from '../../models/training/image-math.ts';
-import { createRng, type Rng, type Seed } from '../../models/training/rng.ts';
+import { clamp01, makeImage, toGray } from '../../training/image-math.ts';
+import { createRng, type Rng, type Seed } from '../../training/rng.ts';
 
 type Rgb = readonly [number, number, number];
 

@@ -16,7 +16,7 @@
  * Tiles along an axis all have the full tile size (spread evenly, the last one flush with the
  * border), so engines see one shape and no tile is a thin sliver with unrepresentative statistics.
  */
-import { DurnUserError, expected, invariant } from '../../errors.ts';
+import { DurnUserError, expected, invariant } from '../../core/errors.ts';
 import type { Pads } from '../../models/graph/types.ts';
 
 export interface Rect {

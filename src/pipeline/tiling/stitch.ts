@@ -13,7 +13,7 @@
  *   as no later tile touches them (for 8000 px wide RGB and 1024 tiles: about 100 MB).
  * Plus one tile's input and output, which the caller holds anyway.
  */
-import { DurnBugError, invariant } from '../../errors.ts';
+import { DurnBugError, invariant } from '../../core/errors.ts';
 import type { ImageTensor } from '../../models/engines/types.ts';
 import type { AxisPlan, Tile, TilePlan } from './plan.ts';
 import { unpad } from './tensor.ts';

@@ -1,5 +1,5 @@
 /** Cropping and reflection padding of planar CHW images (pure). */
-import { invariant } from '../../errors.ts';
+import { invariant } from '../../core/errors.ts';
 import type { ImageTensor } from '../../models/engines/types.ts';
 import type { Pads } from '../../models/graph/types.ts';
 import type { Rect, Tile } from './plan.ts';

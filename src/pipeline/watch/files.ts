@@ -7,8 +7,8 @@ import { createHash } from 'node:crypto';
 import { constants, createReadStream } from 'node:fs';
 import { copyFile, link, open, readdir, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { dirname, extname, join } from 'node:path';
-import { DurnUserError } from '../../errors.ts';
-import { cleanStaleTempFiles, ensureDir } from '../fs/atomic.ts';
+import { DurnUserError } from '../../core/errors.ts';
+import { cleanStaleTempFiles, ensureDir } from '../../core/fs/atomic.ts';
 
 const TRANSIENT = new Set(['EBUSY', 'EAGAIN', 'ENOSPC', 'EMFILE', 'ENFILE', 'ETXTBSY', 'EDQUOT']);
 

@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { access } from 'node:fs/promises';
-import { isUserError } from '../../errors.ts';
+import { isUserError } from '../../core/errors.ts';
 import type { WatchListener } from '../events.ts';
 import { TilePool } from '../pool/pool.ts';
 import { type ParsedRestoreOptions, parseRestoreOptions, type RestoreOptions } from '../run/options.ts';
@@ -35,7 +35,9 @@ export async function chainHash(o: ParsedRestoreOptions): Promise<string> {
     steps.map(async (s) => ({
       task: s.plugin.id,
       options: s.options,
-      weights: await Promise.all(Object.entries(s.weights).map(async ([n, p]) => [n, await fileSha256(p)])),
+      weights: await Promise.all(
+        (Object.entries(s.weights) as [string, string][]).map(async ([n, p]) => [n, await fileSha256(p)]),
+      ),
     })),
   );
   const encoding = { format: o.format ?? null, quality: o.quality ?? null, bitDepth: o.bitDepth ?? null };

@@ -10,7 +10,7 @@
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import type { DatabaseSync } from 'node:sqlite';
-import { ensureDirSync } from '../fs/atomic.ts';
+import { ensureDirSync } from '../../core/fs/atomic.ts';
 
 export type LedgerState = 'pending' | 'in-flight' | 'done' | 'failed';
 

@@ -1,7 +1,7 @@
 /** `durn watch --status <out>` and `durn watch --forget <file> --out <dir>`: reading and editing the ledger. */
 import { access, readFile, rm } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { DurnUserError } from '../../errors.ts';
+import { DurnUserError } from '../../core/errors.ts';
 import { hashFile, moveNoClobber } from './files.ts';
 import { Ledger, type LedgerCounts, type LedgerRow } from './ledger.ts';
 import { defaultLedgerPath } from './watcher.ts';

@@ -5,7 +5,7 @@
  */
 import { stat } from 'node:fs/promises';
 import { sep } from 'node:path';
-import { DurnUserError, expected } from '../../errors.ts';
+import { DurnUserError, expected } from '../../core/errors.ts';
 
 export interface Folders {
   readonly input: string;

@@ -7,7 +7,7 @@
 import { rm, stat, writeFile } from 'node:fs/promises';
 import { basename, extname, join, relative, resolve, sep } from 'node:path';
 import { watch } from 'chokidar';
-import { DurnUserError, formatError, isUserError } from '../../errors.ts';
+import { DurnUserError, formatError, isUserError } from '../../core/errors.ts';
 import type { WatchListener } from '../events.ts';
 import { isIgnoredName, isImageName } from '../run/inputs.ts';
 import { acquireLock, hashFile, isTransient, moveNoClobber, removeTempFiles } from './files.ts';

@@ -7,7 +7,9 @@
  * whole-image ones (the authors evaluate whole 1280×720 GoPro frames); the 112-pixel overlap
  * covers the convolutional radius of 104, and the overlap is feathered to hide what remains.
  */
-import { defineTaskPlugin } from '../common.ts';
+import type { Degradation } from '../../training/degradations/types.ts';
+import { defineTaskPlugin, degradationsOf } from '../common.ts';
+import { motionBlur } from './motion-blur.ts';
 
 export const plugin = defineTaskPlugin({
   id: 'deblur',
@@ -24,4 +26,21 @@ export const plugin = defineTaskPlugin({
       note: 'instance norm (global statistics): large tiles keep them near whole-image; overlap ≥ radius 104',
     },
   },
+  training: {
+    // Authors: batch 10, crop 256, lr 1e-4, ×0.1 at 2000/4000 of 5000.
+    'durn-u': {
+      name: 'deblur',
+      degradation: motionBlur as Degradation<unknown>,
+      colorSpace: 'rgb',
+      loss: 'ssim-l1',
+      lr: 1e-4,
+      patch: 128,
+      batch: 4,
+      schedule: { kind: 'step', milestones: [0.4, 0.8], gamma: 0.1 },
+      margin: 16,
+      valPatch: 128,
+    },
+  },
 });
+
+export const degradations = degradationsOf(plugin);

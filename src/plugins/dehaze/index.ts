@@ -7,7 +7,9 @@
  * not affordable as overlap (a 1024 tile would own only 356 pixels), so the overlap is 128,
  * feathered over 128 pixels; the network's effective receptive field is far smaller than 334.
  */
-import { defineTaskPlugin } from '../common.ts';
+import type { Degradation } from '../../training/degradations/types.ts';
+import { defineTaskPlugin, degradationsOf } from '../common.ts';
+import { haze } from './haze.ts';
 
 export const plugin = defineTaskPlugin({
   id: 'dehaze',
@@ -24,4 +26,21 @@ export const plugin = defineTaskPlugin({
       note: 'SE global pooling: large tiles; radius 334 is unaffordable, so overlap 128, feathered',
     },
   },
+  training: {
+    // Authors: batch 40, crop 256, lr 1e-4, ×0.1 at 700/1400 of 3000.
+    'durn-us': {
+      name: 'dehaze',
+      degradation: haze as Degradation<unknown>,
+      colorSpace: 'rgb',
+      loss: 'ssim-l1',
+      lr: 1e-4,
+      patch: 128,
+      batch: 4,
+      schedule: { kind: 'step', milestones: [7 / 30, 14 / 30], gamma: 0.1 },
+      margin: 0,
+      valPatch: 128,
+    },
+  },
 });
+
+export const degradations = degradationsOf(plugin);

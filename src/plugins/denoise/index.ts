@@ -7,7 +7,10 @@
  * 72-pixel overlap covers it, so tiled output equals whole-image output; 512-pixel tiles keep a
  * tile's activations around 32 MB per layer while wasting under half the work on context.
  */
-import { defineTaskPlugin } from '../common.ts';
+import type { Degradation } from '../../training/degradations/types.ts';
+import { defineTaskPlugin, degradationsOf } from '../common.ts';
+import { cameraNoise } from './camera-noise.ts';
+import { gaussianNoise } from './gaussian-noise.ts';
 
 const local = {
   tile: 512,
@@ -27,4 +30,38 @@ export const plugin = defineTaskPlugin({
   },
   channels: { grey: 'native', note: 'grey photos use the grey DuRN-P, colour photos the RGB one' },
   tiling: { 'durn-p': local, 'durn-p-nonorm': local },
+  training: {
+    // Authors: batch 100, crop 64, lr 1e-3, ×0.1 at 500/1000/1500/2500 of 3000 epochs, L2.
+    'durn-p': {
+      name: 'denoise-gray',
+      degradation: gaussianNoise as Degradation<unknown>,
+      colorSpace: 'gray',
+      sigmas: [30, 50, 70],
+      baselines: ['median 3×3', 'gaussian σ=1'],
+      evalAllImages: true,
+      loss: 'l2',
+      lr: 1e-3,
+      patch: 64,
+      batch: 8,
+      schedule: { kind: 'step', milestones: [1 / 6, 1 / 3, 1 / 2, 5 / 6], gamma: 0.1 },
+      margin: 0,
+      valPatch: 128,
+    },
+    // Authors: batch 30, crop 128, lr 1e-4, ×0.1 at 1000/2000 of 3500.
+    'durn-p-nonorm': {
+      name: 'denoise-rgb',
+      degradation: cameraNoise as Degradation<unknown>,
+      colorSpace: 'rgb',
+      baselines: ['median 3×3', 'gaussian σ=1'],
+      loss: 'ssim-l1',
+      lr: 1e-4,
+      patch: 96,
+      batch: 4,
+      schedule: { kind: 'step', milestones: [2 / 7, 4 / 7], gamma: 0.1 },
+      margin: 0,
+      valPatch: 128,
+    },
+  },
 });
+
+export const degradations = degradationsOf(plugin);

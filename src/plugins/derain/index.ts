@@ -6,7 +6,9 @@
  * heaviest network per pixel (64 channels at full resolution, about 270 MB per activation at
  * 1024²), so 768 is the compromise. Overlap 96 covers its radius of 82.
  */
-import { defineTaskPlugin } from '../common.ts';
+import type { Degradation } from '../../training/degradations/types.ts';
+import { defineTaskPlugin, degradationsOf } from '../common.ts';
+import { rainStreaks } from './rain-streaks.ts';
 
 export const plugin = defineTaskPlugin({
   id: 'derain',
@@ -23,4 +25,21 @@ export const plugin = defineTaskPlugin({
       note: 'SE global pooling: large tiles within memory (64 channels at full resolution); overlap ≥ radius 82',
     },
   },
+  training: {
+    // Authors: batch 40, crop 64, lr 1e-4, cosine annealing.
+    'durn-s': {
+      name: 'derain',
+      degradation: rainStreaks as Degradation<unknown>,
+      colorSpace: 'y',
+      loss: 'ssim-l1',
+      lr: 1e-4,
+      patch: 64,
+      batch: 4,
+      schedule: { kind: 'cosine', minFactor: 0 },
+      margin: 0,
+      valPatch: 128,
+    },
+  },
 });
+
+export const degradations = degradationsOf(plugin);

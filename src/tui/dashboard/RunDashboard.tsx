@@ -6,7 +6,7 @@
  */
 import { Box, Static, Text, useApp, useInput, useWindowSize } from 'ink';
 import { type ReactNode, useEffect, useReducer, useRef, useState } from 'react';
-import { formatError } from '../../errors.ts';
+import { formatError } from '../../core/errors.ts';
 import type { RunSummary } from '../../pipeline/events.ts';
 import { KeyHints } from '../components/KeyHints.tsx';
 import { useColumns } from '../components/layout.ts';

@@ -7,8 +7,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { DurnUserError } from '../../errors.ts';
-import { type ConfigContext, userConfigDir } from '../../pipeline/config.ts';
+import { type ConfigContext, userConfigDir } from '../../core/config.ts';
+import { DurnUserError } from '../../core/errors.ts';
 
 export const FORMATS = ['same', 'jpeg', 'png', 'webp', 'tiff', 'avif', 'heif'] as const;
 export const ENGINES = ['auto', 'onnx', 'tfjs'] as const;

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp, { type Sharp } from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DurnUserError } from '../../../src/errors.ts';
+import { DurnUserError } from '../../../src/core/errors.ts';
 import { deltaE2000, mulVec, srgbToLab, xyzToLab } from '../../../src/pipeline/image/color.ts';
 import { decodeImage } from '../../../src/pipeline/image/decode.ts';
 import { defaultEncodeOptions, encodeImage } from '../../../src/pipeline/image/encode.ts';

@@ -2,7 +2,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { basename, join, relative } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, expect, it } from 'vitest';
-import { DurnUserError } from '../../../src/errors.ts';
+import { DurnUserError } from '../../../src/core/errors.ts';
 import { decodeImage } from '../../../src/pipeline/image/decode.ts';
 import { encodeImage } from '../../../src/pipeline/image/encode.ts';
 import { closeMetadata } from '../../../src/pipeline/metadata/exiftool.ts';

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { bundledPresetsDir } from '../../../src/pipeline/config.ts';
+import { bundledPresetsDir } from '../../../src/core/config.ts';
 import { loadPresets } from '../../../src/pipeline/presets/load.ts';
 import { parsePreset, resolveTaskOrPreset } from '../../../src/pipeline/presets/preset.ts';
 

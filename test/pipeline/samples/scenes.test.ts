@@ -3,10 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { DurnUserError } from '../../../src/errors.ts';
-import { psnr } from '../../../src/models/training/metrics.ts';
+import { DurnUserError } from '../../../src/core/errors.ts';
 import { makeSampleSet } from '../../../src/pipeline/samples/sample-set.ts';
 import { generateGrayScene, generateScene } from '../../../src/pipeline/samples/scenes.ts';
+import { psnr } from '../../../src/training/metrics.ts';
 
 function stats(d: Float32Array, w: number, h: number, c = 0) {
   const n = w * h;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DurnUserError } from '../../../src/errors.ts';
+import { DurnUserError } from '../../../src/core/errors.ts';
 import { blendFor, planInputFor, planTiles, type TilePlan } from '../../../src/pipeline/tiling/plan.ts';
 
 function checkPlan(plan: TilePlan, requestedOverlap: number): void {

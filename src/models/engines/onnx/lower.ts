@@ -9,7 +9,7 @@
  * - Instance norm is either ONNX InstanceNormalization or its decomposition into reductions;
  *   both are exact at durn's eps of 1e-9 (biased variance), see the tests.
  */
-import { DurnBugError, DurnUserError } from '../../../errors.ts';
+import { DurnBugError, DurnUserError } from '../../../core/errors.ts';
 import type { BatchNormNode, Conv2dNode, Graph, GraphNode, NetworkDefinition } from '../../graph/types.ts';
 import type { StateDict } from '../../weights/types.ts';
 import { encodeModel, ONNX_FLOAT, type OnnxInitializer, type OnnxModel, type OnnxNode } from './protobuf.ts';

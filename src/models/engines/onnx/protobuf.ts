@@ -2,7 +2,7 @@
  * A minimal protobuf writer and the few ONNX messages durn emits. Only encoding is needed: ONNX
  * Runtime parses the bytes. Field numbers are those of onnx.proto (ONNX 1.14+, IR version 8).
  */
-import { DurnBugError } from '../../../errors.ts';
+import { DurnBugError } from '../../../core/errors.ts';
 
 const WIRE_VARINT = 0;
 const WIRE_FIXED32 = 5;

@@ -5,9 +5,18 @@
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { DurnUserError } from '../../../errors.ts';
+import { DurnUserError } from '../../../core/errors.ts';
+import type { Ort } from './ort-types.ts';
 
-export type Ort = typeof import('onnxruntime-node');
+export type { Ort } from './ort-types.ts';
+
+/** A variable, so that TypeScript and bundlers never resolve the optional package at build time. */
+const ORT_PACKAGE = 'onnxruntime-node';
+
+/** How to bring the native engine back when its install script failed (offline, proxy) and npm dropped it. */
+export const ORT_REINSTALL =
+  'To get the faster native engine: `npm install onnxruntime-node@1.30 --onnxruntime-node-install=skip` ' +
+  '(skips its CUDA download); `durn doctor` shows what is installed.';
 
 let loading: Promise<Ort> | null = null;
 
@@ -15,7 +24,7 @@ let loading: Promise<Ort> | null = null;
 export function loadOrt(): Promise<Ort> {
   loading ??= (async () => {
     try {
-      const mod = (await import('onnxruntime-node')) as Ort & { default?: Ort };
+      const mod = (await import(ORT_PACKAGE)) as Ort & { default?: Ort };
       const ort = mod.default ?? mod;
       // The binding loads lazily in some versions; asking for its backends forces it.
       ort.listSupportedBackends();
@@ -25,7 +34,7 @@ export function loadOrt(): Promise<Ort> {
         'BACKEND_UNAVAILABLE',
         `Expected onnxruntime-node to load for the onnx engine but received an error: ${firstLine(err)}`,
         {
-          hint: 'Reinstall it (npm install onnxruntime-node) or use --engine tfjs.',
+          hint: `${ORT_REINSTALL} Or use the tfjs engine (--engine tfjs).`,
           cause: err,
         },
       );

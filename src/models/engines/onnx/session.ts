@@ -11,7 +11,7 @@ import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { isMainThread } from 'node:worker_threads';
 import { z } from 'zod';
-import { DurnBugError, DurnUserError, expected } from '../../../errors.ts';
+import { DurnBugError, DurnUserError, expected } from '../../../core/errors.ts';
 import type { NetworkDefinition } from '../../graph/types.ts';
 import { weightsHash } from '../../weights/hash.ts';
 import type { ImageTensor, InferenceSession, SessionOptions } from '../types.ts';

@@ -7,7 +7,7 @@
  * Derivation: the full transposed output at row s·q + r sums W[i, o, r + s·m, ·] · x[i, q − m, ·]
  * over m < K = k/s, which is a correlation of x (zero-padded by K − 1) with the kernel flipped in m.
  */
-import { DurnBugError } from '../../../errors.ts';
+import { DurnBugError } from '../../../core/errors.ts';
 
 export function canUseSubPixel(kernel: number, stride: number): boolean {
   return stride > 1 && kernel % stride === 0;

@@ -7,7 +7,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { z } from 'zod';
-import { DurnUserError, expected } from '../../../errors.ts';
+import { DurnUserError, expected } from '../../../core/errors.ts';
 import { registerTfjsGradients } from './gradients.ts';
 
 export const TFJS_BACKENDS = ['auto', 'node-gpu', 'node', 'wasm', 'cpu'] as const;

@@ -10,7 +10,7 @@ import { createRequire, registerHooks } from 'node:module';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
-import { DurnBugError } from '../../../errors.ts';
+import { DurnBugError } from '../../../core/errors.ts';
 
 const require = createRequire(import.meta.url);
 const coreDist = join(dirname(require.resolve('@tensorflow/tfjs-core/package.json')), 'dist');

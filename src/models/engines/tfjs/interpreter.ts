@@ -4,7 +4,7 @@
  * running-statistics updates PyTorch would make, for the caller to apply after the backward pass.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { DurnBugError } from '../../../errors.ts';
+import { DurnBugError } from '../../../core/errors.ts';
 import { inputsOf } from '../../graph/analysis.ts';
 import type { BatchNormNode, Graph, GraphNode, InstanceNormNode } from '../../graph/types.ts';
 import { conv2d, convTranspose2d, globalAvgPool, linear, pixelShuffle, reflectPad, zeroPad } from './ops.ts';

@@ -4,7 +4,7 @@
  * PyTorch does), and the way back to a PyTorch-layout state_dict.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { DurnBugError, DurnUserError } from '../../../errors.ts';
+import { DurnBugError, DurnUserError } from '../../../core/errors.ts';
 import type { NetworkDefinition, ParamSpec } from '../../graph/types.ts';
 import type { HostTensor, StateDict } from '../../weights/types.ts';
 import { type BatchNormStats, runGraph } from './interpreter.ts';

@@ -10,7 +10,7 @@
  *   zero insertion and a forward convolution instead.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { DurnBugError, invariant } from '../../../errors.ts';
+import { DurnBugError, invariant } from '../../../core/errors.ts';
 import type { Pads } from '../../graph/types.ts';
 
 type T4 = tf.Tensor4D;

@@ -1,6 +1,6 @@
 /** The tfjs engine as an InferenceSession: one planar CHW image in, one out. */
 import * as tf from '@tensorflow/tfjs-core';
-import { DurnUserError } from '../../../errors.ts';
+import { DurnUserError } from '../../../core/errors.ts';
 import type { ImageTensor, InferenceSession, SessionOptions } from '../types.ts';
 import { initTfjs, type TfjsBackendChoice } from './backend.ts';
 import { TfjsModel } from './model.ts';

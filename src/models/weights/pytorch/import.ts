@@ -3,8 +3,8 @@
  * implementation's quirks onto durn's graph, validate, and write durn's safetensors.
  */
 import { z } from 'zod';
-import { DurnUserError } from '../../../errors.ts';
-import { VERSION } from '../../../version.ts';
+import { DurnUserError } from '../../../core/errors.ts';
+import { VERSION } from '../../../core/version.ts';
 import type { NetworkId } from '../../graph/types.ts';
 import { getNetwork } from '../../networks/index.ts';
 import { saveWeights } from '../safetensors.ts';

@@ -6,7 +6,7 @@
  * Opcodes that could only matter for code execution (INST/OBJ on unknown classes, EXT*) are
  * refused the same way.
  */
-import { DurnUserError } from '../../../errors.ts';
+import { DurnUserError } from '../../../core/errors.ts';
 import { decodeLong, decodeRawUnicodeEscape, decodeStringRepr, parseIntText } from './pickle-text.ts';
 
 /** A Python tuple (kept distinct from lists, which are JS arrays). */

@@ -5,7 +5,7 @@
  * HostTensors, viewing the file buffer where they can.
  */
 import { readFile } from 'node:fs/promises';
-import { DurnUserError, fsReason } from '../../../errors.ts';
+import { DurnUserError, fsReason } from '../../../core/errors.ts';
 import type { HostTensor } from '../types.ts';
 import { found } from '../wording.ts';
 import { PyTuple, type PyValue, unpickle } from './pickle.ts';

@@ -2,7 +2,7 @@
  * The allowlist of Python globals a PyTorch state_dict pickle may name, as inert stand-ins, and
  * turning the tensors they describe into HostTensors (offsets, strides, dtypes, byte order).
  */
-import { DurnUserError } from '../../../errors.ts';
+import { DurnUserError } from '../../../core/errors.ts';
 import { float16ToFloat32 } from '../float16.ts';
 import type { HostTensor } from '../types.ts';
 import { type PyCallable, type PyOpaque, PyTuple, type PyValue } from './pickle.ts';

@@ -6,7 +6,7 @@
  * refused instead of turning into wrong weights. Zip64 and encryption are detected and refused.
  */
 import { crc32, inflateRawSync } from 'node:zlib';
-import { DurnUserError } from '../../../errors.ts';
+import { DurnUserError } from '../../../core/errors.ts';
 
 export interface ZipEntry {
   readonly name: string;

@@ -1,6 +1,6 @@
 /** Engine `auto` when onnxruntime-node is broken: tfjs takes over, saying so once; `onnx` fails clearly. */
 import { describe, expect, it, vi } from 'vitest';
-import { DurnUserError } from '../../../../src/errors.ts';
+import { DurnUserError } from '../../../../src/core/errors.ts';
 import { createSession, resolveEngine } from '../../../../src/models/engines/index.ts';
 import { getNetwork } from '../../../../src/models/networks/index.ts';
 import { initialWeights } from '../../../../src/models/weights/init.ts';

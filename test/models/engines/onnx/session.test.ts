@@ -1,7 +1,7 @@
 /** ONNX sessions: input validation, the shared-session cache, device selection and fallbacks. */
 import { existsSync } from 'node:fs';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { DurnBugError, DurnUserError } from '../../../../src/errors.ts';
+import { DurnBugError, DurnUserError } from '../../../../src/core/errors.ts';
 import { createSession, settingsFromEnv } from '../../../../src/models/engines/index.ts';
 import { missingCudaFiles, ortBinDir } from '../../../../src/models/engines/onnx/runtime.ts';
 import {

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { DurnUserError } from '../../../../src/errors.ts';
+import { DurnUserError } from '../../../../src/core/errors.ts';
 import { initTfjs } from '../../../../src/models/engines/tfjs/backend.ts';
 import { runGraph } from '../../../../src/models/engines/tfjs/interpreter.ts';
 import { TfjsModel } from '../../../../src/models/engines/tfjs/model.ts';

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { DurnErrorCode } from '../../../../src/errors.ts';
+import type { DurnErrorCode } from '../../../../src/core/errors.ts';
 import type { NetworkId } from '../../../../src/models/graph/types.ts';
 import {
   importCheckpointToFile,

@@ -1,0 +1,52 @@
+/**
+ * What the generic trainer needs of a task. The trainer, validation and `durn eval` know tasks only
+ * through these two interfaces; task plugins supply them (src/plugins/training.ts builds a
+ * TrainingTask from a plugin), so adding a task never touches this folder.
+ */
+import type { NetworkId } from '../models/graph/types.ts';
+import type { TrainingHyperparameters } from './config.ts';
+import type { Degradation } from './degradations/types.ts';
+import type { MetricColorSpace } from './metrics.ts';
+
+/** Classical filters `durn eval` can score beside the network (see eval-run.ts). */
+export type BaselineName = 'median 3×3' | 'gaussian σ=1';
+
+/** How one network of a task is trained and evaluated: its damage model, loss and defaults. */
+export interface TrainingRecipe extends TrainingHyperparameters {
+  /**
+   * The degradation's key: stored in checkpoints, named in eval reports, and the key under which
+   * the task module's `degradations` export holds it (e.g. 'denoise-gray').
+   */
+  readonly name: string;
+  /** Synthesises degraded inputs from clean crops (ignored with real pairs). */
+  readonly degradation: Degradation<unknown>;
+  /** Where PSNR and SSIM are measured (the paper's colour space for the task). */
+  readonly colorSpace: MetricColorSpace;
+  /**
+   * Gaussian-noise recipes only: `--sigma` sets the degradation's `sigma`, and `durn eval` runs one
+   * pass per σ, these by default (the paper's levels).
+   */
+  readonly sigmas?: readonly number[];
+  /** Classical baselines `durn eval` scores beside the network. */
+  readonly baselines?: readonly BaselineName[];
+  /** `npm run eval`: evaluate on every test image (the paper's protocol) rather than the first `limit`. */
+  readonly evalAllImages?: boolean;
+}
+
+/** A task as the trainer sees it. */
+export interface TrainingTask {
+  readonly id: string;
+  /**
+   * URL of the module whose `degradations` export holds every recipe's degradation under its name:
+   * training worker threads import it to synthesise their share of each batch.
+   */
+  readonly module: string;
+  /** The network `--network` names (an id, or grey/rgb), else the one `gaussian` (--sigma) implies, else the default. */
+  pickNetwork(network: string | undefined, gaussian: boolean): NetworkId;
+  /** The recipe of one of the task's networks (a DurnUserError when it has none). */
+  recipe(network: NetworkId): TrainingRecipe;
+  /** The installed weights file of `network` (`--from default`, eval), or WEIGHTS_MISSING. */
+  installedWeights(network: NetworkId): string;
+  /** The default weights file name of `network` (the default `--out`). */
+  weightsFileName(network: NetworkId): string;
+}
