@@ -4,7 +4,7 @@
  * content hash is checked against the durable ledger; a bounded number of files is processed at a
  * time while the rest wait as plain paths (so a burst of thousands costs kilobytes, not images).
  */
-import { rm, stat, writeFile } from 'node:fs/promises';
+import { open, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, extname, join, relative, resolve, sep } from 'node:path';
 import { watch } from 'chokidar';
 import { DurnUserError, formatError, isUserError } from '../../core/errors.ts';
@@ -150,7 +150,9 @@ export async function startWatch(
           reason: 'empty file (0 bytes); restored once it has content',
         }),
       );
-      if (s && !stopping.signal.aborted && !queued.has(path)) {
+      // A name without an extension says nothing: its first bytes decide (tethering tools write such).
+      const photo = s !== null && (extname(path) !== '' || (await looksLikeImage(path)));
+      if (s && photo && !stopping.signal.aborted && !queued.has(path)) {
         queued.add(path);
         queue.push(path);
         emit({ type: 'file-queued', file: path });
@@ -394,4 +396,27 @@ const PHOTO_CODES = new Set(['INVALID_INPUT', 'UNSUPPORTED_FORMAT', 'IMAGE_TOO_L
 
 export function aboutThePhoto(err: unknown): boolean {
   return isUserError(err) && PHOTO_CODES.has(err.code);
+}
+
+/** JPEG, PNG, GIF, TIFF, WebP or HEIF/AVIF by its first bytes. */
+async function looksLikeImage(path: string): Promise<boolean> {
+  const fh = await open(path, 'r').catch(() => null);
+  if (!fh) return false;
+  try {
+    const { buffer, bytesRead } = await fh.read(Buffer.alloc(12), 0, 12, 0);
+    const b = buffer.subarray(0, bytesRead);
+    const at = (offset: number, text: string) =>
+      b.subarray(offset, offset + text.length).toString('latin1') === text;
+    return (
+      (b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff) ||
+      at(0, '\x89PNG') ||
+      at(0, 'GIF8') ||
+      at(0, 'II*\0') ||
+      at(0, 'MM\0*') ||
+      (at(0, 'RIFF') && at(8, 'WEBP')) ||
+      at(4, 'ftyp')
+    );
+  } finally {
+    await fh.close();
+  }
 }

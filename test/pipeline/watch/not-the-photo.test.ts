@@ -71,7 +71,7 @@ describe('durn watch refuses a bad configuration at start, before touching a pho
 });
 
 describe('watchFolder at work', () => {
-  it('leaves a photo in place for an error that is not about it, and reports an empty file', async () => {
+  it('leaves photos in place for an error that is not about them, sniffs names without an extension, reports an empty file', async () => {
     const models = join(dir, 'vanishing');
     const [weights] = await writeScratchWeights(models, 'denoise', ['durn-p']);
     const input = join(dir, 'work', 'in');
@@ -95,21 +95,23 @@ describe('watchFolder at work', () => {
     await unlink(weights!); // checked at start, gone now: the photo is not to blame
     await writeGreyPng(join(input, 'a.png'), 1);
     await writeFile(join(input, 'empty.png'), '');
-    await waitFor(() => events.some((e) => e.type === 'file-failed'), 'the failure');
+    // No extension: decided by content. Notes are left alone; a PNG without a name is a photo.
+    await writeFile(join(input, 'NOTES'), 'not a photo');
+    await writeGreyPng(join(input, 'IMG_0002'), 2);
+    await waitFor(() => events.filter((e) => e.type === 'file-failed').length === 2, 'the failures');
     await waitFor(
       () => events.some((e) => e.type === 'file-skipped' && e.file.endsWith('empty.png')),
       'the empty file reported',
     );
     await handle.stop();
     const failed = events.filter((e) => e.type === 'file-failed');
-    expect(failed).toHaveLength(1);
-    expect(failed[0]).toMatchObject({
-      code: 'WEIGHTS_MISSING',
-      error: expect.stringMatching(/left in place/),
-    });
+    expect(failed.map((e) => e.file.slice(input.length + 1)).sort()).toEqual(['IMG_0002', 'a.png']);
+    for (const e of failed)
+      expect(e).toMatchObject({ code: 'WEIGHTS_MISSING', error: expect.stringMatching(/left in place/) });
+    expect(events.some((e) => 'file' in e && e.file.endsWith('NOTES'))).toBe(false);
     const empty = events.find((e) => e.type === 'file-skipped' && e.file.endsWith('empty.png'));
     expect(empty).toMatchObject({ reason: expect.stringMatching(/empty file \(0 bytes\)/) });
-    expect((await readdir(input)).sort()).toEqual(['a.png', 'empty.png']);
+    expect((await readdir(input)).sort()).toEqual(['IMG_0002', 'NOTES', 'a.png', 'empty.png']);
     expect((await listFiles(out)).filter((f) => f.startsWith('failed/'))).toEqual([]);
   });
 });
