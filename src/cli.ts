@@ -4,6 +4,7 @@ import { registerDoctorCommand } from './cli/doctor.ts';
 import { inCliWords } from './cli/flags.ts';
 import { registerModelCommands } from './cli/models.ts';
 import { registerPresetCommands } from './cli/presets.ts';
+import { registerQueueCommands } from './cli/queue.ts';
 import { registerRestoreCommand } from './cli/restore.ts';
 import { registerTrainCommands } from './cli/train.ts';
 import { registerTuiCommand, withDefaultCommand } from './cli/tui.ts';
@@ -20,6 +21,7 @@ export function buildProgram(): Command {
     .exitOverride();
   registerRestoreCommand(program);
   registerWatchCommand(program);
+  registerQueueCommands(program);
   registerModelCommands(program);
   registerTrainCommands(program);
   registerPresetCommands(program);

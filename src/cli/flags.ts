@@ -1,4 +1,5 @@
 /** Flag parsers shared by `durn restore` and `durn watch`, so both read numbers and weights alike. */
+import { isAbsolute, normalize } from 'node:path';
 import { InvalidArgumentError } from 'commander';
 import { isTaskId } from '../plugins/registry.ts';
 import { parseWeightsArgument } from '../plugins/weights-path.ts';
@@ -16,6 +17,22 @@ export const wholeNumber = (name: string) => (v: string) => {
 export function collectWeights(v: string, prev: Record<string, string> = {}): Record<string, string> {
   const parsed = parseWeightsArgument(v, isTaskId);
   return { ...prev, ['task' in parsed ? parsed.task : '*']: parsed.file };
+}
+
+/** `--map FROM=TO` (repeatable): path prefixes rewritten for distributed mode. */
+export function collectMaps(
+  v: string,
+  prev: { from: string; to: string }[] = [],
+): { from: string; to: string }[] {
+  const eq = v.indexOf('=');
+  const from = v.slice(0, eq).replace(/\/+$/, '') || '/';
+  const to = v.slice(eq + 1).replace(/\/+$/, '') || '/';
+  if (eq <= 0 || !isAbsolute(v.slice(0, eq)) || !isAbsolute(v.slice(eq + 1))) {
+    throw new InvalidArgumentError(
+      `Expected FROM=TO with two absolute folders for --map but received "${v}"`,
+    );
+  }
+  return [...prev, { from: normalize(from), to: normalize(to) }];
 }
 
 /**

@@ -7,7 +7,7 @@ import type { RestoreOptions } from '../pipeline/run/options.ts';
 import { eventLine } from '../pipeline/run/report.ts';
 import { type RunHandle, startRun } from '../pipeline/run/run.ts';
 import { shouldUseTui } from '../tui/terminal.ts';
-import { collectWeights, inCliWords, wholeNumber as int, quitNow } from './flags.ts';
+import { collectMaps, collectWeights, inCliWords, wholeNumber as int, quitNow } from './flags.ts';
 
 interface Flags {
   task?: string;
@@ -27,6 +27,10 @@ interface Flags {
   json?: boolean;
   ui?: boolean;
   maxPixels?: number;
+  queue?: string;
+  detach?: boolean;
+  attempts?: number;
+  map?: { from: string; to: string }[];
 }
 
 export function toRestoreOptions(inputs: string[], f: Flags): RestoreOptions {
@@ -140,12 +144,29 @@ export function registerRestoreCommand(program: Command): void {
     .option('--overwrite', 'replace existing outputs (never originals)')
     .option('--json', 'JSON lines on stdout, one per event')
     .option('--no-ui', 'plain lines even in a terminal')
+    .option(
+      '--queue <url>',
+      'distributed: enqueue one job per file on this Redis (redis:// or rediss://) for `durn worker`s',
+    )
+    .option('--detach', 'with --queue: only enqueue, print the batch id (`durn queue follow <batch>`)')
+    .option('--attempts <n>', 'with --queue: tries per file before it fails (default 3)', int('--attempts'))
+    .option(
+      '--map <from=to>',
+      "with --queue: rewrite this machine's paths to the workers' (repeatable)",
+      collectMaps,
+    )
     .addHelpText(
       'after',
       '\nExamples:\n  durn restore photos/ --task denoise --out restored/\n  durn restore "scans/*.tif" --preset night-shot --bit-depth 16\n  durn restore img.jpg --task deblur --weights deblur=my.safetensors --json\n\nExit status: 0 all restored (or skipped), 1 some files failed, 2 bad usage, 130 interrupted.',
     )
     .action(async (inputs: string[], flags: Flags) => {
       const options = toRestoreOptions(inputs, flags);
+      if (flags.queue) {
+        // Distributed mode (BullMQ, ioredis) loads only when asked for.
+        const { restoreViaQueue } = await import('./queue.ts');
+        process.exitCode = await restoreViaQueue(options, { ...flags, queue: flags.queue });
+        return;
+      }
       // The UI (ink, .tsx) loads only when drawn: plain and JSON runs stay light, and sources run under Node.
       const ui =
         flags.ui !== false &&

@@ -119,6 +119,10 @@ export function registerTrainCommands(program: Command): void {
     .option('--network <id>', 'network when the task has two')
     .option('--sigma <levels>', 'Gaussian noise σ (0–255), one pass per level (default: 30,50,70)', sigmas)
     .option('--limit <n>', 'evaluate the first n photos', int)
+    .option(
+      '--degradation <name>',
+      'synthetic degradation: an evaluation or degradation name, e.g. camera-noise (colour denoising default: camera-pipeline-noise)',
+    )
     .addOption(
       new Option('--engine <name>', 'inference engine (auto: onnx when it loads)')
         .choices(['auto', 'onnx', 'tfjs'])

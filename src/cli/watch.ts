@@ -12,7 +12,7 @@ import { type WatchFolderOptions, type WatchHandle, watchFolder } from '../pipel
 import { printStatus, retryFile, watchStatus } from '../pipeline/watch/status.ts';
 import { shouldUseTui } from '../tui/terminal.ts';
 import type { StartWatch } from '../tui/types.ts';
-import { collectWeights, wholeNumber as int, quitNow } from './flags.ts';
+import { collectMaps, collectWeights, wholeNumber as int, quitNow } from './flags.ts';
 
 interface Flags {
   out?: string;
@@ -37,6 +37,9 @@ interface Flags {
   engine?: 'auto' | 'onnx' | 'tfjs';
   device?: 'auto' | 'cpu' | 'cuda';
   maxPixels?: number;
+  queue?: string;
+  attempts?: number;
+  map?: { from: string; to: string }[];
 }
 
 export function toWatchOptions(input: string, f: Flags): WatchFolderOptions {
@@ -68,6 +71,15 @@ export function toWatchOptions(input: string, f: Flags): WatchFolderOptions {
     ...(f.engine ? { engine: f.engine } : {}),
     ...(f.device ? { device: f.device } : {}),
     ...(f.maxPixels !== undefined ? { maxPixels: f.maxPixels } : {}),
+    ...(f.queue
+      ? {
+          queue: {
+            url: f.queue,
+            ...(f.attempts !== undefined ? { attempts: f.attempts } : {}),
+            ...(f.map ? { map: f.map } : {}),
+          },
+        }
+      : {}),
   };
 }
 
@@ -198,6 +210,16 @@ export function registerWatchCommand(program: Command): void {
     .option('--max-pixels <n>', 'refuse images larger than this', int('--max-pixels'))
     .option('--json', 'JSON lines on stdout, one per event')
     .option('--no-ui', 'plain lines even in a terminal')
+    .option(
+      '--queue <url>',
+      'distributed: enqueue each photo on this Redis for `durn worker`s instead of restoring here',
+    )
+    .option('--attempts <n>', 'with --queue: tries per photo before it fails (default 3)', int('--attempts'))
+    .option(
+      '--map <from=to>',
+      "with --queue: rewrite this machine's paths to the workers' (repeatable)",
+      collectMaps,
+    )
     .addHelpText(
       'after',
       '\nExamples:\n  durn watch incoming/ --out restored/ --task denoise\n  durn watch tether/ --out done/ --preset night-shot --processed originals/\n  durn watch --status restored/\n  durn watch --forget restored/failed/IMG_0042.JPG --out restored/\n\nExit status: 0 stopped cleanly (Ctrl-C, SIGTERM), 2 bad usage.',

@@ -60,6 +60,8 @@ export type RunEvent =
       readonly megapixels: number;
       readonly bytesIn: number;
       readonly bytesOut: number;
+      /** The queue worker that restored it (distributed mode). */
+      readonly worker?: string;
     }
   | {
       readonly type: 'file-failed';

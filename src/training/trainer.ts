@@ -20,6 +20,7 @@ import {
 } from './checkpoint.ts';
 import { parseTrainOptions, type RecipeRecord, type TrainConfig, type TrainOptions } from './config.ts';
 import { cacheBytes } from './data/images.ts';
+import { degradationFor } from './degradations/index.ts';
 import { buildValidationSet, validate } from './evaluate.ts';
 import {
   adamStep,
@@ -318,6 +319,12 @@ export async function trainNetwork(
   }
 }
 
+/** "name: summary" of the degradation a task key stands for, as the weights' provenance records it. */
+function synthesis(key: string): string {
+  const d = degradationFor(key);
+  return `${d.name}: ${d.summary}`;
+}
+
 function provenance(
   c: TrainConfig,
   from: string,
@@ -335,6 +342,8 @@ function provenance(
     pairs: c.pairs,
     val: c.val,
     degradation: c.pairs ? 'real pairs' : c.degradation,
+    // The task key's meaning can change (denoise-rgb was camera-noise before issue 17): name it.
+    ...(c.pairs ? {} : { synthesis: synthesis(c.degradation) }),
     degradationOptions: c.degradationOptions,
     steps,
     batch: c.batch,

@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { motionBlur } from '../../src/plugins/deblur/motion-blur.ts';
 import { haze } from '../../src/plugins/dehaze/haze.ts';
 import { cameraNoise } from '../../src/plugins/denoise/camera-noise.ts';
+import { cameraPipelineNoise } from '../../src/plugins/denoise/camera-pipeline-noise.ts';
+import { colourNoiseMix } from '../../src/plugins/denoise/colour-noise-mix.ts';
 import { gaussianNoise } from '../../src/plugins/denoise/gaussian-noise.ts';
 import { rainStreaks } from '../../src/plugins/derain/rain-streaks.ts';
 import { raindropLayout, raindrops, raindropsSchema } from '../../src/plugins/raindrop/raindrops.ts';
@@ -19,6 +21,8 @@ for (const [key, { degradation }] of Object.entries(degradationTable()))
 const ZERO: [Degradation<unknown>, Record<string, unknown>][] = [
   [gaussianNoise as Degradation<unknown>, { sigma: 0 }],
   [cameraNoise as Degradation<unknown>, { shot: 0, read: 0 }],
+  [cameraPipelineNoise as Degradation<unknown>, { shot: 0, read: 0, jpeg: null }],
+  [colourNoiseMix as Degradation<unknown>, { kind: 'clean' }],
   [motionBlur as Degradation<unknown>, { length: 0, noiseSigma: 0 }],
   [haze as Degradation<unknown>, { beta: 0 }],
   [rainStreaks as Degradation<unknown>, { densityScale: 0 }],
