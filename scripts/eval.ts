@@ -3,7 +3,7 @@
  * BSDS500 test images and writes docs/quality/eval.json (every number) and eval.md (tables).
  *
  * Protocol (src/plugins/eval-protocol.ts, from the plugins' training recipes): grey denoising (DuRN-P) on all 200 test images
- * at σ 30, 50, 70; colour denoising, deblurring, dehazing, raindrop and rain-streak removal on the
+ * at σ 30, 50, 70; colour denoising (on camera-pipeline-noise and camera-noise), deblurring, dehazing, raindrop and rain-streak removal on the
  * first --limit images (default 50). Weights are found as `durn restore` finds them (user models
  * folder, then the project's weights/); a plugin without weights is reported and skipped.
  *
@@ -155,7 +155,8 @@ async function main(): Promise<number> {
     const limit = entry.allImages ? o.grayLimit : o.limit;
     process.stderr.write(
       `${entry.id}: ${entry.network} with ${shown(weights.path)} on ${limit ?? 'all'} image(s)` +
-        `${entry.sigma ? ` at σ ${entry.sigma.join(', ')}` : ''}\n`,
+        `${entry.sigma ? ` at σ ${entry.sigma.join(', ')}` : ''}` +
+        `${entry.degradation ? `, ${entry.degradation}` : ''}\n`,
     );
     try {
       const r = await evaluateModel(
@@ -165,6 +166,7 @@ async function main(): Promise<number> {
           data: o.data,
           weights: weights.path,
           ...(entry.sigma ? { sigma: [...entry.sigma] } : {}),
+          ...(entry.degradation ? { degradation: entry.degradation } : {}),
           ...(limit !== undefined ? { limit } : {}),
           engine: o.engine,
           ...(o.threads !== undefined ? { threads: o.threads } : {}),

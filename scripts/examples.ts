@@ -7,6 +7,9 @@
  * degraded | restored | clean, centre crops at 1:1, at most 1000 px wide, JPEG quality 85.
  * A plugin without weights is skipped with a message.
  *
+ * `--real <photo>` instead writes <out>/denoise-real.jpg: a crop of a real noisy photo | the colour
+ * denoiser's output. Real noisy photos have no clean reference, so there is no third panel.
+ *
  * Exit status: 0 done, 1 an example failed, 2 bad usage or the photo is missing.
  */
 import { existsSync } from 'node:fs';
@@ -14,7 +17,7 @@ import { mkdir } from 'node:fs/promises';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
-import { createRestorer } from '../src/api.ts';
+import { createRestorer, type TaskName } from '../src/api.ts';
 import { bundledWeightsDir } from '../src/core/config.ts';
 import { DurnUserError } from '../src/core/errors.ts';
 import { writeFileAtomic } from '../src/core/fs/atomic.ts';
@@ -43,6 +46,8 @@ Writes <out>/<evaluation>.jpg: degraded | restored by durn | clean, for each plu
   --only <list>          comma-separated tasks, networks or evaluations (denoise, durn-u, denoise-rgb, …)
   --out <dir>            output folder (default: docs/examples)
   --weights-dir <dir>    weights files (plugins' default names) from this folder (default: the shipped weights/)
+  --real <photo>         instead: <out>/denoise-real.jpg, a crop of this real noisy photo | denoised
+  --crop <l,t,w,h>       the crop of --real in pixels after EXIF rotation (default: centre, at most 400×400)
   -h, --help             this text`;
 
 function usageError(message: string): never {
@@ -55,8 +60,17 @@ function parse() {
     only: { type: 'string' },
     out: { type: 'string' },
     'weights-dir': { type: 'string' },
+    real: { type: 'string' },
+    crop: { type: 'string' },
   });
+  const crop = str('crop')?.split(',').map(Number);
+  if (crop !== undefined && (crop.length !== 4 || !crop.every((v) => Number.isInteger(v) && v >= 0))) {
+    usageError(`Expected four integers left,top,width,height for --crop but received "${str('crop')}"`);
+  }
+  if (crop !== undefined && str('real') === undefined) usageError('--crop applies to --real <photo>');
   return {
+    real: str('real') === undefined ? undefined : resolve(str('real')!),
+    crop: crop as [number, number, number, number] | undefined,
     image: str('image') === undefined ? DEFAULT_PHOTO : resolve(str('image')!),
     only: (str('only') ?? '').split(','),
     out: resolve(str('out') ?? join(ROOT, 'docs/examples')),
@@ -90,9 +104,10 @@ async function decodeRgb(buf: Buffer): Promise<Buffer> {
   return sharp(buf).removeAlpha().toColourspace('srgb').raw().toBuffer();
 }
 
-/** degraded | restored | clean: centre crops at 1:1 side by side, JPEG quality 85. */
+/** degraded | restored | clean (or noisy | denoised): centre crops at 1:1 side by side, JPEG quality 85. */
 async function sideBySide(panels: readonly Buffer[], width: number, height: number): Promise<Buffer> {
-  const pw = Math.min(width, Math.floor((MAX_WIDTH - 2 * GAP) / 3));
+  const k = panels.length;
+  const pw = Math.min(width, Math.floor((MAX_WIDTH - (k - 1) * GAP) / k));
   const left = (width - pw) >> 1;
   const crops = await Promise.all(
     panels.map((p) =>
@@ -103,7 +118,7 @@ async function sideBySide(panels: readonly Buffer[], width: number, height: numb
     ),
   );
   return sharp({
-    create: { width: 3 * pw + 2 * GAP, height, channels: 3, background: { r: 255, g: 255, b: 255 } },
+    create: { width: k * pw + (k - 1) * GAP, height, channels: 3, background: { r: 255, g: 255, b: 255 } },
   })
     .composite(crops.map((input, i) => ({ input, left: i * (pw + GAP), top: 0 })))
     .jpeg({ quality: 85 })
@@ -127,13 +142,13 @@ async function example(entry: ProtocolEntry, photo: string, weights: string): Pr
     patch: 0,
     margin: 0,
     channels: def.inChannels as 1 | 3,
-    degradation: entry.id,
+    degradation: entry.degradation ?? entry.id,
     degradationOptions: sigma === undefined ? {} : { sigma },
   };
   const degraded = await encodePng(synthesize(clean, spec, rng).input);
   // createRestorer rather than the one-shot restore(), which passes call options such as
   // `metadata` to the restorer's strict option parser.
-  const restorer = createRestorer({ task: entry.task, weights: { [entry.task]: weights } });
+  const restorer = createRestorer({ task: entry.task as TaskName, weights: { [entry.task]: weights } });
   let restored: Buffer;
   try {
     restored = await restorer.restore(degraded, { format: 'png', metadata: false });
@@ -147,8 +162,56 @@ async function example(entry: ProtocolEntry, photo: string, weights: string): Pr
   );
 }
 
+/** A crop of a real noisy photo | the same crop restored by the colour denoiser. */
+async function realExample(
+  photo: string,
+  crop: [number, number, number, number] | undefined,
+  weights: string,
+): Promise<Buffer> {
+  const oriented = sharp(await sharp(photo).rotate().toBuffer());
+  const { width = 0, height = 0 } = await oriented.metadata();
+  const [left, top, w, h] = crop ?? [
+    Math.max(0, (width - 400) >> 1),
+    Math.max(0, (height - 400) >> 1),
+    Math.min(400, width),
+    Math.min(400, height),
+  ];
+  if (left + w > width || top + h > height) {
+    throw new DurnUserError(
+      'INVALID_OPTION',
+      `Expected a crop inside the ${width}×${height} photo for --crop but received ${[left, top, w, h].join(',')}`,
+    );
+  }
+  const noisy = await oriented
+    .extract({ left, top, width: w, height: h })
+    .toColourspace('srgb')
+    .png()
+    .toBuffer();
+  const restorer = createRestorer({ task: 'denoise', weights: { denoise: weights } });
+  let restored: Buffer;
+  try {
+    restored = await restorer.restore(noisy, { format: 'png', metadata: false });
+  } finally {
+    await restorer.close();
+  }
+  return sideBySide([await decodeRgb(noisy), await decodeRgb(restored)], w, h);
+}
+
 async function main(): Promise<number> {
   const o = parse();
+  if (o.real !== undefined) {
+    if (!existsSync(o.real)) {
+      process.stderr.write(`durn examples: the photo ${o.real} does not exist.\n`);
+      return 2;
+    }
+    const entry = selectProtocol(['denoise-camera'])[0]!;
+    const weights = weightsIn(entry, o.weightsDir);
+    const target = join(o.out, 'denoise-real.jpg');
+    await mkdir(o.out, { recursive: true });
+    await writeFileAtomic(target, await realExample(o.real, o.crop, weights.path), { overwrite: true });
+    process.stderr.write(`denoise-real: wrote ${relative(process.cwd(), target)} from ${basename(o.real)}\n`);
+    return 0;
+  }
   let entries: ProtocolEntry[];
   try {
     entries = selectProtocol(o.only);

@@ -33,18 +33,26 @@ export function registerTrainCommands(program: Command): void {
   program
     .command('train')
     .description("Fine-tune (or train from scratch) a task's network on your own photos.")
-    .argument('<task>', 'task id: denoise, deblur, dehaze, derain, raindrop')
-    .option('--data <folder>', 'clean photos (or the targets of --pairs); not needed with --resume')
+    .argument('[task]', 'task id: denoise, deblur, dehaze, derain, raindrop (the recipe’s with --recipe)')
+    .option('--recipe <file>', 'a training recipe (recipes/<plugin>.json); options given beside it win')
+    .option('--data <folders...>', 'clean photos (or the targets of --pairs); not needed with --resume')
     .option('--pairs <folder>', 'real degraded photos with the same file names as --data')
     .option('--val <folder>', 'validation photos (default: crops of the training photos)')
     .option('--network <id>', 'network when the task has two: durn-p / gray, durn-p-nonorm / rgb')
-    .option('--from <weights>', "'default' (installed weights), 'scratch', or a weights file", 'default')
+    .option('--from <weights>', "'default' (installed weights, the default), 'scratch', or a weights file")
     .option('--steps <n>', 'optimizer steps', int)
     .option('--batch <n>', 'patches per step', int)
     .option('--patch <px>', 'patch side', int)
     .option('--lr <rate>', 'base learning rate (default: the authors’, ÷10 when fine-tuning)', num)
     .addOption(new Option('--schedule <kind>', 'learning-rate schedule').choices(['step', 'cosine']))
     .option('--warmup <n>', 'linear warm-up steps', int)
+    .addOption(
+      new Option('--loss <kind>', 'training loss (default: the authors’ for the network)').choices([
+        'l2',
+        'ssim-l1',
+        'l1',
+      ]),
+    )
     .option('--out <file>', 'weights file to write (default: the task’s weights file name here)')
     .option('--resume <checkpoint>', 'continue a run from its checkpoint')
     .option('--checkpoint <file>', 'checkpoint file (default: <out>.ckpt.safetensors)')
@@ -70,7 +78,14 @@ export function registerTrainCommands(program: Command): void {
       new Option('--precision <p>', 'torch engine on CUDA: fp32 or bf16 autocast').choices(['fp32', 'bf16']),
     )
     .option('--minutes <n>', 'stop cleanly after n minutes of training (checkpoint and weights)', num)
-    .action(async (task: string, opts: Record<string, unknown>) => {
+    .action(async (task: string | undefined, opts: Record<string, unknown>) => {
+      if (task === undefined && opts.recipe === undefined) {
+        throw new DurnUserError('INVALID_OPTION', 'durn train needs a task or --recipe <file>', {
+          hint: 'e.g. durn train --recipe recipes/raindrop.json, or durn train denoise --data photos/',
+        });
+      }
+      // One folder stays a string, so runs and checkpoints read as before.
+      if (Array.isArray(opts.data) && opts.data.length === 1) opts.data = opts.data[0];
       const controller = new AbortController();
       const onSigint = () => {
         if (controller.signal.aborted) process.exit(130); // second Ctrl-C: stop now
@@ -94,7 +109,7 @@ export function registerTrainCommands(program: Command): void {
             `${r.patchesPerSecond > 0 ? ` (${r.patchesPerSecond.toFixed(1)} patches/s)` : ''}${best ? `; ${best}` : ''}\n` +
             `engine ${r.engine.description}${r.dataWait !== null ? `, waited for data ${(100 * r.dataWait).toFixed(1)}% of the time` : ''}` +
             `${r.stoppedEarly ? ` (stopped by --minutes at step ${r.step} of ${r.config.steps})` : ''}\n` +
-            `use it with \`durn restore <photos> --task ${task} --weights ${r.weightsPath}\` or install it with \`durn models install ${r.weightsPath}\``,
+            `use it with \`durn restore <photos> --task ${r.config.task} --weights ${r.weightsPath}\` or install it with \`durn models install ${r.weightsPath}\``,
         );
       } catch (err) {
         if (err instanceof DurnUserError && err.code === 'ABORTED') process.exitCode = 130;
@@ -116,6 +131,10 @@ export function registerTrainCommands(program: Command): void {
     .option('--network <id>', 'network when the task has two')
     .option('--sigma <levels>', 'Gaussian noise σ (0–255), one pass per level (default: 30,50,70)', sigmas)
     .option('--limit <n>', 'evaluate the first n photos', int)
+    .option(
+      '--degradation <name>',
+      'synthetic degradation: an evaluation or degradation name, e.g. camera-noise (colour denoising default: camera-pipeline-noise)',
+    )
     .addOption(
       new Option('--engine <name>', 'inference engine (auto: onnx when it loads)')
         .choices(['auto', 'onnx', 'tfjs', 'torch'])
@@ -142,8 +161,9 @@ export function registerTrainCommands(program: Command): void {
     .description("Install a weights file into the user models folder as the task's default weights.")
     .argument('<file>', 'a durn weights file (.safetensors)')
     .option('--task <id>', 'task id (default: the task the file names)')
-    .action(async (file: string, opts: { task?: string }) => {
-      const target = await installWeights(file, opts.task);
+    .option('--overwrite', 'replace weights already installed for that task and network')
+    .action(async (file: string, opts: { task?: string; overwrite?: boolean }) => {
+      const target = await installWeights(file, opts.task, { overwrite: opts.overwrite === true });
       console.log(`installed ${file} as ${target}`);
     });
 }

@@ -10,10 +10,10 @@ import type { RunEvent, WatchEvent, WatchListener } from '../pipeline/events.ts'
 import { closeMetadata } from '../pipeline/metadata/exiftool.ts';
 import { eventLine } from '../pipeline/run/report.ts';
 import { type WatchFolderOptions, type WatchHandle, watchFolder } from '../pipeline/watch/index.ts';
-import { forgetFile, printStatus, watchStatus } from '../pipeline/watch/status.ts';
+import { printStatus, retryFile, watchStatus } from '../pipeline/watch/status.ts';
 import { shouldUseTui } from '../tui/terminal.ts';
 import type { StartWatch } from '../tui/types.ts';
-import { collectWeights, device, wholeNumber as int } from './flags.ts';
+import { collectMaps, collectWeights, device, wholeNumber as int, quitNow } from './flags.ts';
 
 interface Flags {
   out?: string;
@@ -39,6 +39,9 @@ interface Flags {
   device?: DeviceChoice;
   precision?: 'fp32' | 'bf16';
   maxPixels?: number;
+  queue?: string;
+  attempts?: number;
+  map?: { from: string; to: string }[];
 }
 
 export function toWatchOptions(input: string, f: Flags): WatchFolderOptions {
@@ -71,6 +74,15 @@ export function toWatchOptions(input: string, f: Flags): WatchFolderOptions {
     ...(f.device ? { device: f.device } : {}),
     ...(f.precision ? { precision: f.precision } : {}),
     ...(f.maxPixels !== undefined ? { maxPixels: f.maxPixels } : {}),
+    ...(f.queue
+      ? {
+          queue: {
+            url: f.queue,
+            ...(f.attempts !== undefined ? { attempts: f.attempts } : {}),
+            ...(f.map ? { map: f.map } : {}),
+          },
+        }
+      : {}),
   };
 }
 
@@ -79,7 +91,7 @@ function onInterrupt(stop: () => void, say: (m: string) => void): () => void {
   let count = 0;
   const handler = () => {
     count += 1;
-    if (count > 1) process.exit(130);
+    if (count > 1) return quitNow();
     say('durn: stopping: no partial files are left; unfinished photos are redone on the next start');
     stop();
   };
@@ -202,6 +214,16 @@ export function registerWatchCommand(program: Command): void {
     .option('--max-pixels <n>', 'refuse images larger than this', int('--max-pixels'))
     .option('--json', 'JSON lines on stdout, one per event')
     .option('--no-ui', 'plain lines even in a terminal')
+    .option(
+      '--queue <url>',
+      'distributed: enqueue each photo on this Redis for `durn worker`s instead of restoring here',
+    )
+    .option('--attempts <n>', 'with --queue: tries per photo before it fails (default 3)', int('--attempts'))
+    .option(
+      '--map <from=to>',
+      "with --queue: rewrite this machine's paths to the workers' (repeatable)",
+      collectMaps,
+    )
     .addHelpText(
       'after',
       '\nExamples:\n  durn watch incoming/ --out restored/ --task denoise\n  durn watch tether/ --out done/ --preset night-shot --processed originals/\n  durn watch --status restored/\n  durn watch --forget restored/failed/IMG_0042.JPG --out restored/\n\nExit status: 0 stopped cleanly (Ctrl-C, SIGTERM), 2 bad usage.',
@@ -215,9 +237,12 @@ export function registerWatchCommand(program: Command): void {
       }
       if (flags.forget) {
         if (!flags.out) throw new DurnUserError('INVALID_OPTION', expected('--out', '--forget', undefined));
-        const n = await forgetFile(flags.forget, flags.out);
-        console.log(`durn: forgot ${n} ledger record(s) of ${flags.forget}`);
-        process.exitCode = n > 0 ? 0 : 1;
+        const r = await retryFile(flags.forget, flags.out);
+        console.log(
+          `durn: forgot ${r.forgotten} ledger record(s) of ${flags.forget}` +
+            (r.movedTo ? `; moved it back to ${r.movedTo}, restored by the next (or running) watch` : ''),
+        );
+        process.exitCode = r.forgotten > 0 || r.movedTo ? 0 : 1;
         return;
       }
       if (!input) {

@@ -20,6 +20,10 @@ export interface RunSummary {
    * ('auto'), and what 'auto' became is what users need to know. Absent when no tile ran.
    */
   readonly engine?: string;
+  /** The run was stopped before every file was taken (stop(), Ctrl-C, `q`). */
+  readonly stopped?: boolean;
+  /** Files whose restoration was cancelled (cancelCurrent(), `c`): skipped, not restored. */
+  readonly cancelled?: number;
 }
 
 export type RunEvent =
@@ -56,6 +60,8 @@ export type RunEvent =
       readonly megapixels: number;
       readonly bytesIn: number;
       readonly bytesOut: number;
+      /** The queue worker that restored it (distributed mode). */
+      readonly worker?: string;
     }
   | {
       readonly type: 'file-failed';
@@ -84,3 +90,13 @@ export type WatchEvent =
   | { readonly type: 'watch-stop' };
 
 export type WatchListener = (event: RunEvent | WatchEvent) => void;
+
+/**
+ * The exit status a run ends with: 130 when it was interrupted (stopped, or a file cancelled), so
+ * `durn restore … && rm originals` cannot go ahead; 1 when a file failed; 0 when all were restored
+ * or skipped as already done.
+ */
+export function exitStatus(summary: RunSummary): number {
+  if (summary.stopped || (summary.cancelled ?? 0) > 0) return 130;
+  return summary.failed > 0 ? 1 : 0;
+}

@@ -9,14 +9,19 @@ import type { ProtocolEntry } from '../training/eval-report.ts';
 import { allRecipes } from './training.ts';
 
 export function evalProtocol(): ProtocolEntry[] {
-  return allRecipes().map(({ plugin, network, recipe }) => ({
-    id: recipe.name,
-    task: plugin.id,
-    network,
-    ...(recipe.sigmas ? { sigma: recipe.sigmas } : {}),
-    allImages: recipe.evalAllImages ?? false,
-    colorSpace: recipe.colorSpace,
-  }));
+  return allRecipes().flatMap(({ plugin, network, recipe }) => {
+    const base = {
+      task: plugin.id,
+      network,
+      ...(recipe.sigmas ? { sigma: recipe.sigmas } : {}),
+      allImages: recipe.evalAllImages ?? false,
+      colorSpace: recipe.colorSpace,
+    };
+    // A recipe with evaluations of its own (colour denoising: two noises) gets one entry each.
+    return recipe.evaluations
+      ? recipe.evaluations.map((e) => ({ id: e.id, degradation: e.degradation.name, ...base }))
+      : [{ id: recipe.name, ...base }];
+  });
 }
 
 /**

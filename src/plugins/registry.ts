@@ -53,7 +53,11 @@ export function registerPlugin(plugin: TaskPlugin, module: string): void {
   }
   for (const def of plugin.definitions ?? []) if (!isNetworkId(def.id)) registerNetwork(def);
   for (const n of plugin.networks) getNetwork(n); // an unknown network fails here, not mid-run
-  for (const r of Object.values(plugin.training ?? {})) if (r) registerDegradation(r.name, r.degradation);
+  for (const r of Object.values(plugin.training ?? {})) {
+    if (!r) continue;
+    registerDegradation(r.name, r.degradation);
+    for (const e of r.evaluations ?? []) registerDegradation(e.degradation.name, e.degradation);
+  }
   BY_ID.set(plugin.id, { plugin, module });
   sorted = [...BY_ID.values()]
     .map((e) => e.plugin)

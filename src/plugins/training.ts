@@ -14,6 +14,7 @@ import {
   parseEvalOptions,
 } from '../training/eval-run.ts';
 import type { TrainingRecipe, TrainingTask } from '../training/recipe.ts';
+import { withRecipe } from '../training/recipe-file.ts';
 import { type TrainHooks, type TrainResult, trainNetwork } from '../training/trainer.ts';
 import { getPlugin, listPlugins, pluginModule } from './registry.ts';
 import type { TaskPlugin } from './types.ts';
@@ -61,10 +62,14 @@ export function trainingTask(plugin: TaskPlugin): TrainingTask {
   };
 }
 
-/** Trains one network of `options.task` (see src/training/trainer.ts). */
-export function train(options: TrainOptions, hooks: TrainHooks = {}): Promise<TrainResult> {
+/**
+ * Trains one network of `options.task` (see src/training/trainer.ts), or of the recipe file
+ * `options.recipe` names (src/training/recipe-file.ts), with the options given beside it on top.
+ */
+export async function train(given: TrainOptions, hooks: TrainHooks = {}): Promise<TrainResult> {
+  const { options, record } = await withRecipe(given, (id) => trainingTask(getPlugin(id)));
   const task = trainingTask(getPlugin(parseTrainOptions(options).task));
-  return trainNetwork(options, task, hooks);
+  return trainNetwork(options, task, hooks, record);
 }
 
 /** Evaluates one network of `options.task` (see src/training/eval-run.ts). */

@@ -9,7 +9,15 @@ import { DurnUserError, expected } from '../core/errors.ts';
 import type { NetworkId } from '../models/graph/types.ts';
 import { type Schedule, scheduleSchema } from './schedule.ts';
 
-export type LossKind = 'l2' | 'ssim-l1';
+export type LossKind = 'l2' | 'ssim-l1' | 'l1';
+export const LOSS_KINDS = ['l2', 'ssim-l1', 'l1'] as const;
+
+/** The recipe file a run was started from (recipe-file.ts): kept in checkpoints and the weights' provenance. */
+export interface RecipeRecord {
+  readonly file: string;
+  readonly sha256: string;
+  readonly recipe: Record<string, unknown>;
+}
 
 /** How a network trains: the task plugin supplies these (the authors' settings, CPU-sized). */
 export interface TrainingHyperparameters {
@@ -22,6 +30,10 @@ export interface TrainingHyperparameters {
   readonly margin: number;
   /** Side of the fixed validation crops (whole BSDS images cost seconds per pass on a CPU). */
   readonly valPatch: number;
+  /** Warm-up as a fraction of the run (capped at 500 steps) when --warmup is not given. */
+  readonly warmup?: number;
+  /** Degradation options every run of this network starts from (see DegradationOptions). */
+  readonly degradationOptions?: Readonly<Record<string, unknown>>;
 }
 
 /** A network's training defaults with the key of the degradation that synthesises its data. */
@@ -37,8 +49,8 @@ export const trainOptionsSchema = z.object({
   task: z.string().min(1),
   /** Which of the task's networks (denoise: durn-p grey, durn-p-nonorm colour); default its first. */
   network: z.string().optional(),
-  /** Required, except with `resume` (the checkpoint names its data). */
-  data: z.string().min(1).optional(),
+  /** Required, except with `resume` (the checkpoint names its data). Several folders train on all. */
+  data: z.union([z.string().min(1), z.array(z.string().min(1)).nonempty()]).optional(),
   pairs: z.string().optional(),
   val: z.string().optional(),
   /** 'default' (the installed weights), 'scratch' (seeded init) or a weights file. */
@@ -47,8 +59,14 @@ export const trainOptionsSchema = z.object({
   batch: positiveInt.optional(),
   patch: positiveInt.optional(),
   lr: z.number().positive().optional(),
-  schedule: z.enum(['step', 'cosine']).optional(),
-  warmup: z.number().int().min(0).default(0),
+  /** A kind (with the network's milestones) or a full schedule. */
+  schedule: z.union([z.enum(['step', 'cosine']), scheduleSchema]).optional(),
+  warmup: z.number().int().min(0).optional(),
+  loss: z.enum(LOSS_KINDS).optional(),
+  /** Degradation options (DegradationOptions in data/batches.ts); --sigma adds to them. */
+  degradationOptions: z.record(z.string(), z.unknown()).optional(),
+  /** A recipe file (recipe-file.ts); its settings are the defaults, the options given here win. */
+  recipe: z.string().optional(),
   out: z.string().optional(),
   resume: z.string().optional(),
   seed: z.number().int().min(0).default(0),
@@ -88,7 +106,7 @@ export interface TrainConfig {
   readonly network: NetworkId;
   readonly degradation: string;
   readonly degradationOptions: Record<string, unknown>;
-  readonly data: string;
+  readonly data: string | readonly string[];
   readonly pairs: string | null;
   readonly val: string | null;
   readonly from: string;
@@ -109,6 +127,7 @@ export interface TrainConfig {
   readonly ema: number | null;
   readonly clip: number | null;
   readonly limit: number | null;
+  readonly recipe?: RecipeRecord | undefined;
 }
 
 export const trainConfigSchema: z.ZodType<TrainConfig> = z.object({
@@ -116,7 +135,7 @@ export const trainConfigSchema: z.ZodType<TrainConfig> = z.object({
   network: z.string().min(1),
   degradation: z.string(),
   degradationOptions: z.record(z.string(), z.unknown()),
-  data: z.string(),
+  data: z.union([z.string(), z.array(z.string())]),
   pairs: z.string().nullable(),
   val: z.string().nullable(),
   from: z.string(),
@@ -127,7 +146,7 @@ export const trainConfigSchema: z.ZodType<TrainConfig> = z.object({
   lr: z.number().positive(),
   warmup: z.number().int().min(0),
   schedule: scheduleSchema,
-  loss: z.enum(['l2', 'ssim-l1']),
+  loss: z.enum(LOSS_KINDS),
   seed: z.number().int().min(0),
   valEvery: positiveInt,
   valLimit: positiveInt,
@@ -137,6 +156,9 @@ export const trainConfigSchema: z.ZodType<TrainConfig> = z.object({
   ema: z.number().nullable(),
   clip: z.number().nullable(),
   limit: positiveInt.nullable(),
+  recipe: z
+    .object({ file: z.string(), sha256: z.string(), recipe: z.record(z.string(), z.unknown()) })
+    .optional(),
 });
 
 export function parseTrainOptions(options: TrainOptions): ParsedTrainOptions {
@@ -164,20 +186,27 @@ export function resolveConfig(
   o: ParsedTrainOptions,
   network: NetworkId,
   d: NetworkTrainingDefaults,
-  extra: { fineTuning: boolean; workers: number; degradationOptions: Record<string, unknown> },
+  extra: {
+    fineTuning: boolean;
+    workers: number;
+    degradationOptions: Record<string, unknown>;
+    recipe?: RecipeRecord | undefined;
+  },
 ): TrainConfig {
   const steps = o.steps;
   const schedule: Schedule =
-    o.schedule === undefined || o.schedule === d.schedule.kind
-      ? d.schedule
-      : o.schedule === 'cosine'
-        ? { kind: 'cosine', minFactor: 0 }
-        : { kind: 'step', milestones: [0.5, 0.75], gamma: 0.1 };
+    typeof o.schedule === 'object'
+      ? o.schedule
+      : o.schedule === undefined || o.schedule === d.schedule.kind
+        ? d.schedule
+        : o.schedule === 'cosine'
+          ? { kind: 'cosine', minFactor: 0 }
+          : { kind: 'step', milestones: [0.5, 0.75], gamma: 0.1 };
   return {
     task: o.task,
     network,
     degradation: d.degradation,
-    degradationOptions: extra.degradationOptions,
+    degradationOptions: { ...d.degradationOptions, ...extra.degradationOptions },
     data: o.data ?? '',
     pairs: o.pairs ?? null,
     val: o.val ?? null,
@@ -187,9 +216,9 @@ export function resolveConfig(
     patch: o.patch ?? d.patch,
     margin: o.pairs ? 0 : d.margin,
     lr: o.lr ?? (extra.fineTuning ? d.lr / 10 : d.lr),
-    warmup: o.warmup,
+    warmup: o.warmup ?? Math.min(500, Math.round((d.warmup ?? 0) * steps)),
     schedule,
-    loss: d.loss,
+    loss: o.loss ?? d.loss,
     seed: o.seed,
     valEvery: o.valEvery ?? Math.max(1, Math.min(500, Math.ceil(steps / 10))),
     valLimit: o.valLimit,
@@ -199,5 +228,6 @@ export function resolveConfig(
     ema: o.ema ?? null,
     clip: o.clip ?? null,
     limit: o.limit ?? null,
+    ...(extra.recipe ? { recipe: extra.recipe } : {}),
   };
 }

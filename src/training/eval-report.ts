@@ -15,6 +15,8 @@ import type { MetricColorSpace } from './metrics.ts';
 export interface ProtocolEntry {
   /** The evaluation's name (the recipe's degradation key), also the example's file name. */
   readonly id: string;
+  /** The synthetic degradation by registered name, when the recipe lists evaluations. */
+  readonly degradation?: string;
   /** The plugin (task id) whose weights are evaluated. */
   readonly task: string;
   readonly network: NetworkId;
@@ -39,6 +41,8 @@ export interface ReportWeights {
 
 export interface ReportResult {
   readonly id: string;
+  /** The synthetic degradation evaluated (absent in reports written before issue 17). */
+  readonly degradation?: string;
   readonly task: string;
   readonly network: NetworkId;
   readonly title: string;
@@ -83,6 +87,7 @@ export function reportResult(
 ): ReportResult {
   return {
     id: entry.id,
+    ...(entry.degradation ? { degradation: entry.degradation } : {}),
     task: entry.task,
     network: entry.network,
     title: getNetwork(entry.network).title,
@@ -138,13 +143,17 @@ function describe(r: ReportResult, data: string): string {
   const noise = r.passes[0]!.sigma !== undefined;
   const what = noise
     ? `additive Gaussian noise σ ${r.passes.map((p) => p.sigma).join(', ')} (unclipped)`
-    : `synthetic ${r.id} degradation`;
+    : `synthetic ${r.degradation ?? r.id} degradation`;
   return (
     `${r.images} image(s) of \`${data}\`, ${what}; PSNR/SSIM in ${SPACE_NAME[r.colorSpace] ?? r.colorSpace}. ` +
     `Weights \`${r.weights.path}\` (${r.weights.source}, sha256 \`${r.weights.hash.slice(0, 12)}…\`), ` +
     `${r.engine}, ${r.seconds.toFixed(0)} s.`
   );
 }
+
+/** The degradation's name where a network is evaluated on several (colour denoising). */
+const named = (r: ReportResult) =>
+  r.degradation !== undefined && r.degradation !== r.id ? ` ${r.degradation}` : '';
 
 const pair = (row: EvalRow) => `${db(row.psnr)} / ${row.ssim.toFixed(3)}`;
 
@@ -163,7 +172,7 @@ export function renderSummaryTable(report: EvalReport): string {
         undefined,
       );
       return [
-        `${r.task} (\`${r.network}\`)${p.sigma !== undefined ? ` σ=${p.sigma}` : ''}`,
+        `${r.task} (\`${r.network}\`)${p.sigma !== undefined ? ` σ=${p.sigma}` : ''}${named(r)}`,
         String(r.images),
         pair(input),
         best ? `${pair(best)} (${best.method})` : '—',

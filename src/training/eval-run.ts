@@ -37,6 +37,8 @@ export const evalOptionsSchema = z.object({
   weights: z.string().optional(),
   sigma: z.array(z.number().positive().max(255)).nonempty().optional(),
   limit: z.number().int().positive().optional(),
+  /** Synthetic degradation: an evaluation id or degradation name of the recipe (default its first). */
+  degradation: z.string().min(1).optional(),
   /** Inference engine: auto (onnx when it loads, else tfjs), onnx, or tfjs. */
   engine: z.enum(['auto', 'onnx', 'tfjs', 'torch']).default('auto'),
   /** ONNX intra-op threads (default: all cores). */
@@ -63,6 +65,8 @@ export interface EvalPass {
 export interface EvalResult {
   /** The evaluation's name: the recipe's degradation key (e.g. denoise-gray). */
   readonly task: string;
+  /** The degradation's registered key (the recipe's, or an evaluation's name), or 'pairs'. */
+  readonly degradation: string;
   readonly network: string;
   readonly weights: string;
   /** weightsHash of the weights evaluated (format- and key-order-independent sha256). */
@@ -113,6 +117,38 @@ function baselines(recipe: TrainingRecipe): { name: string; run: (x: ImageTensor
 
 function invalid(message: string, hint?: string): DurnUserError {
   return new DurnUserError('INVALID_OPTION', message, hint ? { hint } : {});
+}
+
+/**
+ * The degradation key to synthesise with: --degradation (an evaluation id or degradation name of
+ * the recipe, else its training degradation's key or name), else the recipe's first evaluation,
+ * else its own degradation.
+ */
+function evalDegradation(recipe: TrainingRecipe, wanted: string | undefined, synthetic: boolean): string {
+  if (wanted !== undefined && !synthetic) {
+    throw invalid(
+      '--degradation synthesises the degraded photos, so it cannot be combined with --pairs or --sigma',
+    );
+  }
+  const evaluations = recipe.evaluations ?? [];
+  if (wanted === undefined || !synthetic) return evaluations[0]?.degradation.name ?? recipe.name;
+  // Evaluation ids first: a recipe may reuse its own name for one (denoise-rgb does).
+  const e =
+    evaluations.find((x) => x.id === wanted) ?? evaluations.find((x) => x.degradation.name === wanted);
+  if (e === undefined && (wanted === recipe.name || wanted === recipe.degradation.name)) return recipe.name;
+  if (e === undefined) {
+    const names = [
+      recipe.name,
+      recipe.degradation.name,
+      ...evaluations.flatMap((x) => [x.id, x.degradation.name]),
+    ];
+    throw new DurnUserError(
+      'INVALID_OPTION',
+      expected(`one of ${[...new Set(names)].join(', ')}`, '--degradation', wanted),
+    );
+  }
+  registerDegradation(e.degradation.name, e.degradation);
+  return e.degradation.name;
 }
 
 /** The σ passes: --sigma (deduplicated) or the recipe's levels (the paper's) for Gaussian noise. */
@@ -175,7 +211,13 @@ export async function evaluateNetwork(
   const def = getNetwork(network);
   const recipe = task.recipe(network);
   registerDegradation(recipe.name, recipe.degradation);
+  for (const e of recipe.evaluations ?? []) registerDegradation(e.degradation.name, e.degradation);
   const sigmas = sigmaPasses(recipe, o.sigma, o.pairs !== undefined);
+  const synthetic = o.pairs === undefined && o.sigma === undefined;
+  const degradation =
+    o.sigma !== undefined && o.degradation === undefined
+      ? recipe.name
+      : evalDegradation(recipe, o.degradation, synthetic);
   const weightsPath = o.weights ? resolve(o.weights) : task.installedWeights(network);
   const weights = await loadWeights(weightsPath, network);
   const images = await loadTrainingImages({
@@ -190,7 +232,7 @@ export async function evaluateNetwork(
     patch: 0,
     margin: 0,
     channels: def.inChannels as 1 | 3,
-    degradation: recipe.name,
+    degradation,
     degradationOptions: sigma === undefined ? {} : { sigma },
   });
   const rngFor = (name: string, sigma: number | undefined) =>
@@ -234,6 +276,7 @@ export async function evaluateNetwork(
   }));
   return {
     task: recipe.name,
+    degradation: images.degraded ? 'pairs' : degradation,
     network,
     weights: weightsPath,
     weightsHash: weightsHash(weights.tensors),
@@ -258,7 +301,8 @@ function formatRow(method: string, width: number, m: { psnr: number; ssim: numbe
 export function formatEvalTable(r: EvalResult): string {
   const all = [...r.passes.flatMap((p) => p.rows), r.clean];
   const width = Math.max(...all.map((row) => row.method.length), 6);
-  const lines = [`${r.task} on ${r.images} image(s), ${r.network} weights ${r.weights}, ${r.engine}`];
+  const what = r.degradation === r.task ? r.task : `${r.task} (${r.degradation})`;
+  const lines = [`${what} on ${r.images} image(s), ${r.network} weights ${r.weights}, ${r.engine}`];
   for (const pass of r.passes) {
     if (pass.sigma !== undefined) lines.push('', `σ = ${pass.sigma}`);
     lines.push(

@@ -56,6 +56,9 @@ export function buildValidationSet(
   const c = set.channels;
   const input = new Float32Array(count * size * size * c);
   const target = new Float32Array(count * size * size * c);
+  // Validation measures the damage itself: no share of easy samples.
+  const { easy: _easy, ...options } = spec.degradationOptions as Record<string, unknown>;
+  const valSpec: BatchSpec = { ...spec, degradationOptions: options };
   for (let i = 0; i < count; i++) {
     const rng = createRng(VALIDATION_SEED).fork('validation', i);
     let pair: { input: ImageTensor; target: ImageTensor };
@@ -64,7 +67,8 @@ export function buildValidationSet(
     } else {
       const info = set.images[i]!;
       const margin = Math.max(0, Math.min(spec.margin, (Math.min(info.width, info.height) - size) >> 1));
-      pair = synthesize(centre(set, i, size + 2 * margin), { ...spec, margin }, rng);
+      const side = Math.min(info.width, info.height);
+      pair = synthesize(centre(set, i, size + 2 * margin), { ...valSpec, margin }, rng, side);
     }
     packNhwc(pair.input, input, i);
     packNhwc(pair.target, target, i);

@@ -117,5 +117,6 @@ export function ssimL1Loss(pred: tf.Tensor4D, target: tf.Tensor4D): tf.Scalar {
 export type LossFn = (pred: tf.Tensor4D, target: tf.Tensor4D) => tf.Scalar;
 
 export function lossFunction(kind: LossKind): LossFn {
-  return kind === 'l2' ? l2Loss : ssimL1Loss;
+  // 'l1': the authors' last phase for raindrops (1.1·L1; the factor only scales the rate).
+  return kind === 'l2' ? l2Loss : kind === 'l1' ? l1Loss : ssimL1Loss;
 }

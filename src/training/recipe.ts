@@ -27,10 +27,25 @@ export interface TrainingRecipe extends TrainingHyperparameters {
    * pass per σ, these by default (the paper's levels).
    */
   readonly sigmas?: readonly number[];
+  /**
+   * What `npm run eval` measures, one evaluation each, when it is not the training degradation
+   * under the recipe's name (e.g. the colour denoiser trains on a mix that includes clean photos
+   * and is measured on each noise alone). `durn eval` uses the first unless --degradation names
+   * another (by evaluation id or degradation name).
+   */
+  readonly evaluations?: readonly RecipeEvaluation[];
   /** Classical baselines `durn eval` scores beside the network. */
   readonly baselines?: readonly BaselineName[];
   /** `npm run eval`: evaluate on every test image (the paper's protocol) rather than the first `limit`. */
   readonly evalAllImages?: boolean;
+}
+
+/** One synthetic evaluation of a network. */
+export interface RecipeEvaluation {
+  /** The evaluation's name in reports (`npm run eval --only`, docs/examples/<id>.jpg). */
+  readonly id: string;
+  /** Registered under its own name (`degradation.name`). */
+  readonly degradation: Degradation<unknown>;
 }
 
 /** A task as the trainer sees it. */

@@ -15,6 +15,7 @@ import { type Checkpoint, loadCheckpoint } from './checkpoint.ts';
 import {
   type NetworkTrainingDefaults,
   type ParsedTrainOptions,
+  type RecipeRecord,
   resolveConfig,
   type TrainConfig,
   type TrainOptions,
@@ -94,6 +95,7 @@ export async function prepareRun(
   raw: TrainOptions,
   o: ParsedTrainOptions,
   task: TrainingTask,
+  recipeFile?: RecipeRecord,
 ): Promise<RunSetup> {
   if (o.task !== task.id) {
     throw new DurnBugError(`training options for ${o.task} were given the task ${task.id}`);
@@ -104,12 +106,16 @@ export async function prepareRun(
   if (o.resume) {
     resumed = await loadCheckpoint(resolve(o.resume));
     const c = resumed.state.config;
-    const differs = (given: string | undefined, stored: string | null) =>
-      given !== undefined && resolve(given) !== resolve(stored ?? '');
+    const folders = (v: string | readonly string[] | null) =>
+      (typeof v === 'string' ? [v] : (v ?? [''])).map((f) => resolve(f)).join('\n');
+    const differs = (
+      given: string | readonly string[] | undefined,
+      stored: string | readonly string[] | null,
+    ) => given !== undefined && folders(given) !== folders(stored);
     if (o.task !== c.task || differs(o.data, c.data) || differs(o.pairs, c.pairs)) {
       throw new DurnUserError(
         'INVALID_OPTION',
-        `The checkpoint ${o.resume} trains ${c.task} on ${c.data}${c.pairs ? ` with pairs ${c.pairs}` : ''}, not what was given`,
+        `The checkpoint ${o.resume} trains ${c.task} on ${[c.data].flat().join(', ')}${c.pairs ? ` with pairs ${c.pairs}` : ''}, not what was given`,
         { hint: 'Pass the same task and folders as the interrupted run, or leave --data out when resuming.' },
       );
     }
@@ -134,12 +140,14 @@ export async function prepareRun(
     }
     const network = task.pickNetwork(o.network, o.sigma !== undefined);
     const recipe = task.recipe(network);
-    const degradationOptions = sigmaOption(recipe, o.sigma);
+    // Options given (a recipe file's), then --sigma.
+    const degradationOptions = { ...o.degradationOptions, ...sigmaOption(recipe, o.sigma) };
     weights = await startWeights(o, task, network, o.seed);
     config = resolveConfig(o, network, defaults(recipe), {
       fineTuning: o.from !== 'scratch',
       workers: o.workers ?? availableParallelism(),
       degradationOptions,
+      recipe: recipeFile,
     });
   }
   const recipe = task.recipe(config.network);

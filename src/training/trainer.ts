@@ -19,8 +19,9 @@ import {
   type TrainingSession,
   type ValidationRecord,
 } from './checkpoint.ts';
-import { parseTrainOptions, type TrainConfig, type TrainOptions } from './config.ts';
+import { parseTrainOptions, type RecipeRecord, type TrainConfig, type TrainOptions } from './config.ts';
 import { cacheBytes } from './data/images.ts';
+import { degradationFor } from './degradations/index.ts';
 import { type EngineInfo, TfjsTrainEngine, type TrainEngine } from './engine.ts';
 import { buildValidationSet } from './evaluate.ts';
 import type { TrainProgress } from './progress.ts';
@@ -62,9 +63,11 @@ export async function trainNetwork(
   options: TrainOptions,
   task: TrainingTask,
   hooks: TrainHooks = {},
+  /** The recipe file the options came from (recipe-file.ts), for the provenance. */
+  recipeFile?: RecipeRecord,
 ): Promise<TrainResult> {
   const o = parseTrainOptions(options);
-  const setup = await prepareRun(options, o, task);
+  const setup = await prepareRun(options, o, task, recipeFile);
   const { def, config, spec } = setup;
   const emit = hooks.onProgress ?? (() => {});
   const { train: images, val: valImages, dropped } = await loadRunImages(setup);
@@ -326,6 +329,12 @@ export async function trainNetwork(
   }
 }
 
+/** "name: summary" of the degradation a task key stands for, as the weights' provenance records it. */
+function synthesis(key: string): string {
+  const d = degradationFor(key);
+  return `${d.name}: ${d.summary}`;
+}
+
 function provenance(
   c: TrainConfig,
   from: string,
@@ -342,6 +351,8 @@ function provenance(
     pairs: c.pairs,
     val: c.val,
     degradation: c.pairs ? 'real pairs' : c.degradation,
+    // The task key's meaning can change (denoise-rgb was camera-noise before issue 17): name it.
+    ...(c.pairs ? {} : { synthesis: synthesis(c.degradation) }),
     degradationOptions: c.degradationOptions,
     steps,
     batch: c.batch,
@@ -349,9 +360,11 @@ function provenance(
     lr: c.lr,
     schedule: c.schedule,
     loss: c.loss,
+    warmup: c.warmup,
     ema: c.ema,
     clip: c.clip,
     seed: c.seed,
+    ...(c.recipe ? { recipe: c.recipe } : {}),
     wallSeconds: Math.round(wallSeconds),
     hardware: { cpu: cpu[0]?.model ?? 'unknown', cores: cpu.length, platform: platform(), arch: cpuArch() },
     backend: info.description,

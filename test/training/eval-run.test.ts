@@ -7,7 +7,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { selectProtocol } from '../../src/plugins/eval-protocol.ts';
 import { evaluateModel } from '../../src/plugins/training.ts';
+import { renderSummaryTable } from '../../src/training/eval-report.ts';
 import type { EvalResult } from '../../src/training/eval-run.ts';
 import { padReflect } from '../../src/training/evaluate.ts';
 import { writeScratchWeights } from '../helpers/models.ts';
@@ -102,6 +104,69 @@ describe('evaluateModel', () => {
     await expect(evaluateModel({ task: 'deblur', data: dir, weights, sigma: [50] })).rejects.toThrow(
       /--sigma applies to Gaussian denoising/,
     );
+  });
+});
+
+describe('colour denoising degradations', () => {
+  it('measures camera-pipeline noise by default, camera-noise on request, and refuses unknown names', async () => {
+    const [colour] = await writeScratchWeights(join(dir, 'colour'), 'denoise', ['durn-p-nonorm']);
+    const base = { task: 'denoise', network: 'durn-p-nonorm', data: dir, weights: colour!, limit: 2 };
+    const pipeline = await evaluateModel(base);
+    expect(pipeline.task).toBe('denoise-rgb');
+    expect(pipeline.degradation).toBe('camera-pipeline-noise');
+    const old = await evaluateModel({ ...base, degradation: 'denoise-rgb' });
+    expect(old.degradation).toBe('camera-noise');
+    const input = (r: EvalResult) => r.rows.find((row) => row.kind === 'input')!.psnr;
+    expect(input(old)).not.toBe(input(pipeline));
+    // Real pairs (here the photos paired with themselves) are read, not synthesised.
+    const paired = await evaluateModel({ ...base, pairs: dir });
+    expect(paired.degradation).toBe('pairs');
+    expect(input(paired)).toBeGreaterThan(60);
+    await expect(evaluateModel({ ...base, degradation: 'sharpen' })).rejects.toThrow(
+      /camera-pipeline-noise.*for --degradation but received "sharpen"/,
+    );
+    await expect(evaluateModel({ ...base, degradation: 'camera-noise', pairs: dir })).rejects.toThrow(
+      /--degradation synthesises/,
+    );
+  });
+
+  it('the protocol evaluates the colour denoiser on new and old noise, labelled in the summary', () => {
+    const entries = selectProtocol(['durn-p-nonorm']);
+    expect(entries.map((e) => [e.id, e.degradation])).toEqual([
+      ['denoise-camera', 'camera-pipeline-noise'],
+      ['denoise-rgb', 'camera-noise'],
+    ]);
+    expect(selectProtocol(['denoise-camera'])).toHaveLength(1);
+    expect(selectProtocol(['durn-p']).map((e) => [e.id, e.degradation])).toEqual([
+      ['denoise-gray', undefined],
+    ]);
+    const row = { method: 'm', kind: 'input' as const, psnr: 30, ssim: 0.9 };
+    const result = (id: string, degradation: string) => ({
+      id,
+      degradation,
+      task: 'denoise',
+      network: 'durn-p-nonorm' as const,
+      title: 'DuRN-P without norm',
+      colorSpace: 'rgb' as const,
+      weights: { path: 'w', source: 'bundled', hash: 'h' },
+      images: 1,
+      engine: 'onnx',
+      passes: [{ rows: [row, { ...row, kind: 'network' as const, psnr: 32 }] }],
+      clean: row,
+      seconds: 1,
+    });
+    const table = renderSummaryTable({
+      date: '',
+      wallSeconds: 0,
+      engine: '',
+      data: '',
+      protocol: { seed: 's', limit: 1, grayLimit: null, sigmas: [] },
+      results: [result('denoise-camera', 'camera-pipeline-noise'), result('denoise-rgb', 'camera-noise')],
+      skipped: [],
+      failed: [],
+    });
+    expect(table).toMatch(/\| denoise \(`durn-p-nonorm`\) camera-pipeline-noise +\|/);
+    expect(table).toMatch(/\| denoise \(`durn-p-nonorm`\) camera-noise +\|/);
   });
 });
 

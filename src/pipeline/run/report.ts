@@ -14,9 +14,9 @@ export function eventLine(e: RunEvent): string | null {
     case 'step-start':
       return `${basename(e.file)}: step ${e.step + 1} ${e.task}, ${e.tiles} tile${e.tiles === 1 ? '' : 's'}`;
     case 'file-done':
-      return `${e.file} → ${e.output} (${secs(e.seconds)}, ${(e.megapixels / e.seconds).toFixed(3)} MP/s)`;
+      return `${e.file} → ${e.output} (${secs(e.seconds)}, ${(e.megapixels / e.seconds).toFixed(3)} MP/s${e.worker ? `, on ${e.worker}` : ''})`;
     case 'file-failed':
-      return `${e.file}: FAILED: ${e.error}`;
+      return `${e.file}: FAILED: ${e.error}${e.hint ? `\n  hint: ${e.hint}` : ''}`;
     case 'file-skipped':
       return `${e.file}: skipped: ${e.reason}`;
     case 'notice':

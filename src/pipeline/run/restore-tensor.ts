@@ -12,6 +12,7 @@ import type { RunEventListener } from '../events.ts';
 import type { TilePool } from '../pool/pool.ts';
 import { planInputFor, planTiles, Stitcher, tileInput } from '../tiling/index.ts';
 import type { Gate } from './gate.ts';
+import { tilingFor } from './preflight.ts';
 
 export interface ResolvedStep {
   readonly plugin: TaskPlugin;
@@ -71,13 +72,7 @@ async function runStep(
       'WEIGHTS_MISSING',
       `No weights resolved for ${plugin.id} (network ${network.id})`,
     );
-  const defaults = plugin.tiling[network.id]!;
-  const plan = planTiles(
-    planInputFor(network, image, {
-      tile: ctx.tiling?.tile ?? defaults.tile,
-      overlap: ctx.tiling?.overlap ?? defaults.overlap,
-    }),
-  );
+  const plan = planTiles(planInputFor(network, image, tilingFor(plugin, network.id, ctx.tiling)));
   const stepCtx = { network, options };
   const input = plugin.preprocess(image, stepCtx);
   const stitcher = new Stitcher(plan, network.outChannels);

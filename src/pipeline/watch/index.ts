@@ -5,11 +5,14 @@
  */
 import { createHash } from 'node:crypto';
 import { access } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import { isUserError } from '../../core/errors.ts';
 import type { WatchListener } from '../events.ts';
 import { TilePool } from '../pool/pool.ts';
+import type { QueueTarget } from '../queue/watch.ts';
 import { type ParsedRestoreOptions, parseRestoreOptions, type RestoreOptions } from '../run/options.ts';
 import { outputPath } from '../run/outputs.ts';
+import { checkBitDepth, checkTiling, checkWeights } from '../run/preflight.ts';
 import { fileSha256, restoreFile } from '../run/restore-file.ts';
 import { resolveSteps } from '../run/run.ts';
 import { numbered } from './files.ts';
@@ -19,7 +22,11 @@ export { Ledger } from './ledger.ts';
 export { defaultLedgerPath, type WatchHandle } from './watcher.ts';
 
 export type WatchFolderOptions = Omit<RestoreOptions, 'inputs' | 'outDir' | 'overwrite'> &
-  Omit<WatchOptions, 'chainHash' | 'out'> & { readonly out: string };
+  Omit<WatchOptions, 'chainHash' | 'out'> & {
+    readonly out: string;
+    /** Distributed mode: enqueue each photo for `durn worker`s instead of restoring it here. */
+    readonly queue?: QueueTarget;
+  };
 
 const exists = (p: string) =>
   access(p).then(
@@ -59,25 +66,46 @@ export async function watchFolder(
     ledgerPath,
     maxRetries,
     retryBaseMs,
+    queue,
     ...restore
   } = options;
   const o = parseRestoreOptions({ ...restore, inputs: [input], outDir: out });
   const steps = resolveSteps(o);
+  // Configuration errors stop the watch before it takes a photo: found per photo, they would send
+  // every photo in turn to the failed folder.
+  const tiling = {
+    ...(o.tile ? { tile: o.tile } : {}),
+    ...(o.overlap !== undefined ? { overlap: o.overlap } : {}),
+  };
+  checkTiling(steps, tiling);
+  if (o.bitDepth === 16) {
+    // Outputs keep each photo's format unless one is set: 16 bits needs it set to PNG or TIFF.
+    checkBitDepth(
+      16,
+      o.format ?? 'jpeg',
+      o.format ? 'the format asked for' : 'the format of JPEG photos (no format set)',
+    );
+  }
+  await checkWeights(steps);
   const hash = await chainHash(o);
-  const pool = new TilePool({
-    ...(o.workers ? { workers: o.workers } : {}),
-    engine: o.engine ?? 'auto',
-    device: o.device ?? 'auto',
-    ...(o.precision ? { precision: o.precision } : {}),
-    onNotice: (message) => emit({ type: 'notice', message }),
-  });
+  // Queue mode loads BullMQ only when asked for, and restores nothing here (no worker threads).
+  const queued = queue ? await (await import('../queue/watch.ts')).createQueuedRestorer(o, queue) : null;
+  const pool = queued
+    ? null
+    : new TilePool({
+        ...(o.workers ? { workers: o.workers } : {}),
+        ...(o.engine ? { engine: o.engine } : {}),
+        ...(o.device ? { device: o.device } : {}),
+        ...(o.precision ? { precision: o.precision } : {}),
+        onNotice: (message) => emit({ type: 'notice', message }),
+      });
   /**
    * The pool as the restorer sees it, minus mid-tile cancellation: aborting a tile terminates its
    * worker thread inside the inference engine, which can take the whole process down (SIGABRT) on
    * Ctrl-C. Stopping instead lets the running tiles end (one per worker at most) and starts no
    * more; the file is then abandoned between tiles and nothing is written.
    */
-  const calmPool = new Proxy(pool, {
+  const calmPool = new Proxy((pool ?? {}) as TilePool, {
     get(target, prop) {
       if (prop === 'run') return ((n, w, x) => target.run(n, w, x)) satisfies TilePool['run'];
       const v: unknown = Reflect.get(target, prop, target);
@@ -110,6 +138,12 @@ export async function watchFolder(
       try {
         info.claimOutput(target);
         const t0 = performance.now();
+        if (queued) {
+          const q = await queued.restore(file, target, resolve(out), target === info.previousOutput, signal);
+          const { seconds, megapixels, bytesIn, bytesOut, worker } = q.result;
+          emit({ type: 'file-done', file, output: q.output, seconds, megapixels, bytesIn, bytesOut, worker });
+          return { output: q.output };
+        }
         const r = await restoreFile(
           file,
           target,
@@ -120,10 +154,7 @@ export async function watchFolder(
             ...(o.bitDepth ? { bitDepth: o.bitDepth } : {}),
             overwrite: target === info.previousOutput,
             ...(o.maxPixels ? { maxPixels: o.maxPixels } : {}),
-            tiling: {
-              ...(o.tile ? { tile: o.tile } : {}),
-              ...(o.overlap !== undefined ? { overlap: o.overlap } : {}),
-            },
+            tiling,
             recordedOptions: { ...(o.preset ? { preset: o.preset } : {}), watch: true },
           },
           { pool: calmPool, emit, signal },
@@ -155,7 +186,8 @@ export async function watchFolder(
         ...(failed ? { failed } : {}),
         ...(settleMs !== undefined ? { settleMs } : {}),
         ...(reprocess ? { reprocess } : {}),
-        concurrency: concurrency ?? pool.workers,
+        // Queue mode: enough photos in flight to keep a farm of workers busy.
+        concurrency: concurrency ?? pool?.workers ?? 32,
         ...(ledgerPath ? { ledgerPath } : {}),
         ...(maxRetries !== undefined ? { maxRetries } : {}),
         ...(retryBaseMs !== undefined ? { retryBaseMs } : {}),
@@ -164,12 +196,16 @@ export async function watchFolder(
       emit,
     );
   } catch (err) {
-    await pool.close();
+    await pool?.close();
+    await queued?.close();
     throw err;
   }
   let stopped: Promise<void> | null = null;
   const stop = () => {
-    stopped ??= handle.stop().finally(() => pool.close());
+    stopped ??= handle.stop().finally(async () => {
+      await pool?.close();
+      await queued?.close();
+    });
     return stopped;
   };
   return {

@@ -18,8 +18,8 @@ import type { Rng } from '../../training/rng.ts';
 const STEPS = 2000;
 
 export const motionBlurSchema = z.object({
-  /** Total trajectory length in pixels (B&F's MaxTotalLength). Default 15; training 3–31. */
-  length: z.number().min(1).max(100).default(15),
+  /** Total trajectory length in pixels (B&F's MaxTotalLength); 0: no blur. Default 15; training 3–31. */
+  length: z.number().min(0).max(100).default(15),
   /** B&F "anxiety": strength of jitter and jerks, 0 = straight line. Default 0.005; training 0.001–0.01. */
   anxiety: z.number().min(0).max(0.05).default(0.005),
   /** Fraction of the trajectory the shutter integrates, 0.1–1. Default 1; training 0.5–1. */
@@ -167,8 +167,14 @@ export function convolve(image: ImageTensor, kernel: Float32Array, size: number)
 
 export function applyMotionBlur(image: ImageTensor, params: MotionBlurParams, rng: Rng): ImageTensor {
   checkImage(image, 'motion-blur input');
-  const psf = rasterizePsf(motionTrajectory(params.length, params.anxiety, rng), params.exposure);
-  const blurred = convolve(image, psf.kernel, psf.size);
+  // Length 0 is a still camera: the undamaged cases a deblurrer must learn to leave alone.
+  const blurred =
+    params.length === 0
+      ? makeImage(image.channels, image.height, image.width, Float32Array.from(image.data))
+      : (() => {
+          const psf = rasterizePsf(motionTrajectory(params.length, params.anxiety, rng), params.exposure);
+          return convolve(image, psf.kernel, psf.size);
+        })();
   if (params.noiseSigma > 0) {
     const sd = params.noiseSigma / 255;
     const d = blurred.data as Float32Array;

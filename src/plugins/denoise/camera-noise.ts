@@ -62,6 +62,9 @@ export function sampleCameraNoise(rng: Rng): CameraNoiseParams {
 export function addCameraNoise(image: ImageTensor, params: CameraNoiseParams, rng: Rng): ImageTensor {
   checkImage(image, 'camera-noise input');
   const { channels, height, width } = image;
+  // No noise: the clean image exactly (the sRGB round trip below is not bit-exact).
+  if (params.shot === 0 && params.read === 0)
+    return makeImage(channels, height, width, Float32Array.from(image.data));
   const n = height * width;
   const src = image.data;
   const lin = new Float32Array(src.length);

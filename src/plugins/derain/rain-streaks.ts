@@ -32,6 +32,8 @@ export const rainStreaksSchema = z.object({
     .max(3)
     .default([rainLayerSchema.parse({})]),
   blend: z.enum(['screen', 'additive']).default('screen'),
+  /** Multiplies every layer's density: below 1 sparse rain, 0 none. Default 1. */
+  densityScale: z.number().min(0).max(10).optional(),
 });
 export type RainStreaksParams = z.output<typeof rainStreaksSchema>;
 
@@ -97,7 +99,12 @@ export function applyRainStreaks(image: ImageTensor, params: RainStreaksParams, 
   const n = height * width;
   const rain = new Float32Array(n);
   for (const layer of params.layers) {
-    const map = rainLayerMap(height, width, layer, rng);
+    const map = rainLayerMap(
+      height,
+      width,
+      { ...layer, density: layer.density * (params.densityScale ?? 1) },
+      rng,
+    );
     // Overlapping streaks combine by screen too, so a dense layer saturates rather than clips.
     for (let i = 0; i < n; i++) rain[i] = 1 - (1 - rain[i]!) * (1 - Math.min(1, map[i]!));
   }

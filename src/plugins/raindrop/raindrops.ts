@@ -5,7 +5,13 @@
  * point-reflected (flipped) and defocused view of the scene around it, darkened towards its rim,
  * with a specular highlight. The background near the drops is slightly defocused too, since the
  * camera focuses past the glass. Drops are added until the requested fraction of the frame is
- * covered (alpha ≥ 0.5), so coverage is a direct parameter.
+ * covered (alpha ≥ 0.5), so coverage is a direct parameter; coverage 0 returns the clean image.
+ *
+ * Real drops (Qian et al. 2018, shot through sprayed glass a few cm before a lens focused far away)
+ * are out of focus themselves: soft outlines, a bright rim where the curved edge catches the sky.
+ * `defocus` blurs the drop layer (colour and coverage together), `rim` adds the bright edge.
+ * Sizes are fractions of `referenceSide` when given: a training patch then carries drops of the
+ * size they have on a whole photo, not drops shrunk to the patch.
  */
 import { z } from 'zod';
 import type { ImageTensor } from '../../models/engines/types.ts';
@@ -38,6 +44,15 @@ export const raindropsSchema = z
     edgeSoftness: z.number().min(0.02).max(0.8).default(0.2),
     /** Peak intensity of the specular highlight. Default 0.4. */
     highlight: z.number().min(0).max(1).default(0.4),
+    /** Defocus of the whole drop layer (outline included), σ in px. Default 0; recipes 0–2. */
+    defocus: z.number().min(0).max(10).optional(),
+    /** Brightness added along the drop's edge. Default 0; recipes 0–0.3. */
+    rim: z.number().min(0).max(1).optional(),
+    /**
+     * Shorter side in px that the radius fractions refer to; null: the image's own. Training
+     * patches set the photo's side (321 for BSDS500) so drops keep their size on a crop.
+     */
+    referenceSide: z.number().positive().nullable().optional(),
   })
   .refine((p) => p.minRadius <= p.maxRadius, { message: 'minRadius ≤ maxRadius', path: ['minRadius'] });
 export type RaindropsParams = z.output<typeof raindropsSchema>;
@@ -98,7 +113,7 @@ export function raindropLayout(
 ): RaindropLayout {
   const alpha = new Float32Array(height * width);
   const target = params.coverage * height * width;
-  const side = Math.min(height, width);
+  const side = params.referenceSide ?? Math.min(height, width);
   const drops: Drop[] = [];
   let covered = 0;
   while (covered < target && drops.length < MAX_DROPS) {
@@ -148,18 +163,16 @@ export function applyRaindrops(image: ImageTensor, params: RaindropsParams, rng:
   const { channels, height, width } = image;
   const n = height * width;
   const layout = raindropLayout(height, width, params, rng);
+  if (layout.drops.length === 0) return makeImage(channels, height, width, Float32Array.from(image.data));
   const inside = gaussianBlur(image, params.dropBlur).data;
   const soft = gaussianBlur(image, params.backgroundBlur).data;
   // Defocus fades in near drops: the union mask widened by a blur about one mean radius wide.
-  const meanR = 0.5 * (params.minRadius + params.maxRadius) * Math.min(height, width);
+  const side = params.referenceSide ?? Math.min(height, width);
+  const meanR = 0.5 * (params.minRadius + params.maxRadius) * side;
   const near = convolveSeparable(layout.alpha, height, width, gaussianKernel1d(Math.max(1, 0.5 * meanR)));
-  const out = new Float32Array(image.data.length);
-  for (let c = 0; c < channels; c++) {
-    for (let i = 0; i < n; i++) {
-      const k = Math.min(1, 2 * near[i]!);
-      out[c * n + i] = image.data[c * n + i]! * (1 - k) + soft[c * n + i]! * k;
-    }
-  }
+  // The drops as a premultiplied layer (colour·alpha) over coverage `cover`, composited in order.
+  const layer = new Float32Array(image.data.length);
+  const cover = new Float32Array(n);
   for (const d of layout.drops) {
     const b = bounds(d, height, width);
     // Highlight up-left of centre, where a light from above reflects off the curved surface.
@@ -176,13 +189,27 @@ export function applyRaindrops(image: ImageTensor, params: RaindropsParams, rng:
         const sy = d.cy - params.magnification * (y - d.cy);
         const shade = 1 - 0.35 * r ** 4;
         const spec = params.highlight * Math.exp(-((x - hx) ** 2 + (y - hy) ** 2) / (2 * hs * hs));
+        const rim = (params.rim ?? 0) * Math.exp(-(((1 - r) / 0.12) ** 2));
         const i = y * width + x;
+        cover[i] = cover[i]! * (1 - a) + a;
         for (let c = 0; c < channels; c++) {
           const view = bilinear(inside.subarray(c * n, (c + 1) * n), height, width, sx, sy);
-          const drop = clamp01(view * shade + spec);
-          out[c * n + i] = out[c * n + i]! * (1 - a) + drop * a;
+          const drop = clamp01(view * shade + spec + rim);
+          layer[c * n + i] = layer[c * n + i]! * (1 - a) + drop * a;
         }
       }
+    }
+  }
+  const blurLayer = (v: Float32Array) =>
+    params.defocus ? convolveSeparable(v, height, width, gaussianKernel1d(params.defocus)) : v;
+  const alpha = blurLayer(cover);
+  const out = new Float32Array(image.data.length);
+  for (let c = 0; c < channels; c++) {
+    const colour = blurLayer(layer.subarray(c * n, (c + 1) * n));
+    for (let i = 0; i < n; i++) {
+      const k = Math.min(1, 2 * near[i]!);
+      const bg = image.data[c * n + i]! * (1 - k) + soft[c * n + i]! * k;
+      out[c * n + i] = bg * (1 - alpha[i]!) + colour[i]!;
     }
   }
   return makeImage(channels, height, width, out);
@@ -199,6 +226,8 @@ export function sampleRaindrops(rng: Rng): RaindropsParams {
     backgroundBlur: rng.uniform(0.5, 1.5),
     edgeSoftness: rng.uniform(0.1, 0.3),
     highlight: rng.uniform(0.15, 0.6),
+    // defocus, rim and referenceSide are not drawn here, so the eval protocol's seeded drops stay
+    // as they were; training recipes draw them (see recipes/raindrop.json).
   };
 }
 

@@ -5,7 +5,7 @@
  * sees exactly the batches the interrupted one would have.
  */
 import type { ImageTensor } from '../../models/engines/types.ts';
-import { degradationFor } from '../degradations/index.ts';
+import { degradationFor, parseParams } from '../degradations/index.ts';
 import { createRng, type Rng } from '../rng.ts';
 import type { ImageSet, TrainingImages } from './images.ts';
 import { centreCrop, extractCrop, packNhwc, sampleCrop } from './patches.ts';
@@ -19,12 +19,18 @@ export interface BatchSpec {
   readonly channels: 1 | 3;
   /** Degradation registry key (ignored with real pairs; see degradations/index.ts). */
   readonly degradation: string;
-  /**
-   * Overrides of sampled parameters: a value fixes it, an array is picked from per sample
-   * (e.g. { sigma: [30, 50, 70] }, the paper's noise levels).
-   */
+  /** Overrides of sampled parameters: see `DegradationOptions`. */
   readonly degradationOptions: Readonly<Record<string, unknown>>;
 }
+
+/**
+ * Overrides of a degradation's sampled parameters, per key: a value fixes it, an array is picked
+ * from per sample (e.g. { sigma: [30, 50, 70] }, the paper's noise levels), { min, max } is drawn
+ * uniformly per sample, and 'photo' (for `referenceSide`) is the shorter side of the photo the
+ * patch was cut from. The key `easy` = { share, options } applies `options` on top in that share
+ * of samples: the mild and undamaged cases that teach a network to leave clean regions alone.
+ */
+export type DegradationOptions = Readonly<Record<string, unknown>>;
 
 /** NHWC input and target of samples [start, end) of one batch. */
 export interface Shard {
@@ -42,14 +48,32 @@ export interface Sample {
 export function degradationParams(
   spec: Pick<BatchSpec, 'degradation' | 'degradationOptions'>,
   rng: Rng,
+  photoSide: number | null = null,
 ): unknown {
   const d = degradationFor(spec.degradation);
   const sampled = d.sample(rng) as Record<string, unknown>;
+  const { easy, ...options } = spec.degradationOptions as { easy?: unknown } & Record<string, unknown>;
   const out: Record<string, unknown> = { ...sampled };
-  for (const [key, value] of Object.entries(spec.degradationOptions)) {
-    out[key] = Array.isArray(value) ? rng.pick(value) : value;
+  const apply = (o: Record<string, unknown>) => {
+    for (const [key, value] of Object.entries(o)) out[key] = drawOption(value, rng, photoSide);
+  };
+  apply(options);
+  if (isEasy(easy) && rng.bernoulli(easy.share)) apply(easy.options);
+  return parseParams(d, out);
+}
+
+function isEasy(v: unknown): v is { share: number; options: Record<string, unknown> } {
+  return typeof v === 'object' && v !== null && 'share' in v && 'options' in v;
+}
+
+function drawOption(value: unknown, rng: Rng, photoSide: number | null): unknown {
+  if (Array.isArray(value)) return rng.pick(value);
+  if (value === 'photo') return photoSide;
+  if (typeof value === 'object' && value !== null && 'min' in value && 'max' in value) {
+    const { min, max } = value as { min: number; max: number };
+    return rng.uniform(min, max);
   }
-  return d.schema.parse(out);
+  return value;
 }
 
 /** One degraded / clean pair cut from `images`, using `rng` for every random choice. */
@@ -61,13 +85,18 @@ export function samplePair(images: TrainingImages, spec: BatchSpec, rng: Rng, au
   const size = spec.patch + 2 * spec.margin;
   const crop = sampleCrop(rng, images.clean.images, size, augment);
   const clean = extractCrop(images.clean, crop);
-  return synthesize(clean, spec, rng);
+  const info = images.clean.images[crop.image]!;
+  return synthesize(clean, spec, rng, Math.min(info.width, info.height));
 }
 
-/** Degrades a clean planar image with parameters drawn from `rng`, then removes the margin. */
-export function synthesize(clean: ImageTensor, spec: BatchSpec, rng: Rng): Sample {
+/**
+ * Degrades a clean planar image with parameters drawn from `rng`, then removes the margin.
+ * `photoSide`: shorter side of the photo a patch came from (default: the image is the photo).
+ */
+export function synthesize(clean: ImageTensor, spec: BatchSpec, rng: Rng, photoSide?: number): Sample {
   const d = degradationFor(spec.degradation);
-  const params = degradationParams(spec, rng);
+  const side = photoSide ?? Math.min(clean.height, clean.width) - 2 * spec.margin;
+  const params = degradationParams(spec, rng, side);
   const degraded = d.apply(clean, params, rng);
   const h = clean.height - 2 * spec.margin;
   const w = clean.width - 2 * spec.margin;

@@ -5,9 +5,9 @@
  * copy without cloning it.
  */
 import { readdir, stat } from 'node:fs/promises';
-import { extname, join, parse } from 'node:path';
+import { extname, parse, resolve } from 'node:path';
 import sharp from 'sharp';
-import { DurnUserError } from '../../core/errors.ts';
+import { DurnUserError, expected } from '../../core/errors.ts';
 
 export const IMAGE_EXTENSIONS = ['.jpg', '.jpeg', '.png', '.webp', '.tif', '.tiff', '.bmp', '.gif', '.avif'];
 
@@ -118,7 +118,8 @@ interface Decoded {
 }
 
 async function decode(folder: string, name: string, channels: 1 | 3): Promise<Decoded> {
-  const file = join(folder, name);
+  // Names from a second --data folder are absolute paths (see loadTrainingImages).
+  const file = resolve(folder, name);
   try {
     // rotate() applies EXIF orientation; removeAlpha/toColourspace pin the channel count.
     let pipeline = sharp(file, { failOn: 'error' }).rotate().removeAlpha();
@@ -165,22 +166,46 @@ export async function decodeImageSet(
   return { folder, channels, images, pixels };
 }
 
-/** Loads --data (and --pairs), checking that paired images have the same size. */
+/**
+ * Loads --data (and --pairs), checking that paired images have the same size. Several --data
+ * folders (e.g. BSDS500 train and val, the paper's 300 training photos) become one set: the first
+ * folder's files by name, then each further folder's as absolute paths.
+ */
 export async function loadTrainingImages(o: {
-  data: string;
+  data: string | readonly string[];
   pairs?: string | undefined;
   channels: 1 | 3;
   limit?: number | undefined;
 }): Promise<TrainingImages> {
-  let names = await listImages(o.data);
+  const folders = typeof o.data === 'string' ? [o.data] : o.data;
+  const first = folders[0]!;
+  if (folders.length > 1) {
+    if (o.pairs) {
+      throw new DurnUserError(
+        'INVALID_OPTION',
+        expected('one --data folder', 'training with --pairs', folders.join(', ')),
+        {
+          hint: 'Real pairs train from one folder of clean photos and one of their degraded versions.',
+        },
+      );
+    }
+    let names = await listImages(first);
+    for (const folder of folders.slice(1)) {
+      names = names.concat((await listImages(folder)).map((n) => resolve(folder, n)));
+    }
+    if (o.limit !== undefined) names = names.slice(0, o.limit);
+    const set = await decodeImageSet(first, names, o.channels);
+    return { clean: { ...set, folder: folders.join(', ') }, degraded: null };
+  }
+  let names = await listImages(first);
   if (!o.pairs) {
     if (o.limit !== undefined) names = names.slice(0, o.limit);
-    return { clean: await decodeImageSet(o.data, names, o.channels), degraded: null };
+    return { clean: await decodeImageSet(first, names, o.channels), degraded: null };
   }
   let pairs = matchPairs(names, await listImages(o.pairs));
   if (o.limit !== undefined) pairs = pairs.slice(0, o.limit);
   const clean = await decodeImageSet(
-    o.data,
+    first,
     pairs.map((p) => p[0]),
     o.channels,
   );

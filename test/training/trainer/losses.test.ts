@@ -1,6 +1,13 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { gaussianBlurValid, l1Loss, l2Loss, ssimL1Loss, ssimTf } from '../../../src/training/losses.ts';
+import {
+  gaussianBlurValid,
+  l1Loss,
+  l2Loss,
+  lossFunction,
+  ssimL1Loss,
+  ssimTf,
+} from '../../../src/training/losses.ts';
 import { ssim } from '../../../src/training/metrics.ts';
 import { initTrainingBackend } from '../../../src/training/replica.ts';
 
@@ -82,6 +89,12 @@ describe.each(['wasm', 'cpu'] as const)('losses on tfjs %s', (backend) => {
       const b = tf.tensor4d([1, 1, 0, 3], [1, 2, 2, 1]);
       expect(l1Loss(a, b).dataSync()[0]).toBeCloseTo(0.75, 6);
       expect(l2Loss(a, b).dataSync()[0]).toBeCloseTo(1.25, 6);
+      // The kinds a recipe names: L2 for Gaussian noise, SSIM+L1 for the rest, L1 for S-P's last phase.
+      expect([lossFunction('l2'), lossFunction('ssim-l1'), lossFunction('l1')]).toEqual([
+        l2Loss,
+        ssimL1Loss,
+        l1Loss,
+      ]);
     });
   });
 });

@@ -88,6 +88,7 @@ describe('train (DuRN-P, σ 50, 2 workers)', () => {
     expect(p.backend).toBe('tfjs wasm');
     expect((p.hardware as { cores: number }).cores).toBeGreaterThan(0);
     expect(p.degradationOptions).toEqual({ sigma: [50] });
+    expect(p.synthesis).toMatch(/^gaussian-noise: additive white Gaussian noise/);
     const m = (w.metadata.metrics as Record<string, { psnr: number }>)['validation-denoise-gray'];
     expect(m?.psnr).toBeCloseTo(full.best!.psnr, 6);
     const counter =

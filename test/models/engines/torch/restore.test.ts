@@ -15,7 +15,7 @@ describeTorch('restore on the torch engine', () => {
     const weights = { denoise: join(PROJECT_ROOT, 'weights/denoise-rgb.durn-p-nonorm.safetensors') };
     const notices: string[] = [];
     const opts = {
-      task: 'denoise',
+      task: 'denoise' as const,
       weights,
       workers: 1,
       device: 'cpu' as const,
