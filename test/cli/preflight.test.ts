@@ -55,7 +55,7 @@ describe('checked before any network runs', () => {
     [
       'a bad DURN_DEVICE',
       ['--task', 'denoise', 'ENV:DURN_DEVICE=gpu'],
-      /Expected one of auto, cpu, cuda for the environment variable DURN_DEVICE but received "gpu"/,
+      /Expected one of auto, cpu, cuda, cuda:N for the environment variable DURN_DEVICE but received "gpu"/,
     ],
   ])('%s: status 2, no photo touched', async (name, args, message) => {
     const extraEnv = Object.fromEntries(
