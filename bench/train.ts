@@ -1,9 +1,12 @@
 /**
- * Training throughput: patches per second and GFLOP/s (3 × forward FLOPs per patch: forward,
- * input gradients, weight gradients) per network at its default patch size, with 1 worker and
- * with all cores. Uses the trainer's own worker pool, data synthesis and optimizer.
+ * Training throughput per engine: patches per second and GFLOP/s (3 × forward FLOPs per patch:
+ * forward, input gradients, weight gradients) per network and patch size, tfjs-wasm (worker
+ * threads on all cores) against torch on the CPU (all cores), same batch. Both run the trainer's
+ * own engines (data synthesis in worker threads, clip, Adam, EMA), so the torch figure includes
+ * the streaming of batches to Python.
  *
- *   npm run bench -- train [--quick] [--networks durn-p,durn-s] [--steps N] [--batch B]
+ *   npm run bench -- train [--quick] [--networks durn-p,durn-s] [--patches 64,128] [--steps N]
+ *                          [--batch B] [--engines tfjs,torch] [--device cpu|cuda] [--precision fp32|bf16]
  */
 import { availableParallelism, cpus } from 'node:os';
 import { forwardFlops } from '../src/models/graph/analysis.ts';
@@ -12,11 +15,12 @@ import { getNetwork } from '../src/models/networks/index.ts';
 import { initialWeights } from '../src/models/weights/init.ts';
 import { pluginModule } from '../src/plugins/registry.ts';
 import { allRecipes, NETWORK_DEFAULTS } from '../src/plugins/training.ts';
+import type { TrainConfig } from '../src/training/config.ts';
 import type { BatchSpec } from '../src/training/data/batches.ts';
 import type { ImageSet, TrainingImages } from '../src/training/data/images.ts';
-import { adamStep, createAdamState, DEFAULT_ADAM } from '../src/training/optimizer.ts';
+import { type EngineStart, TfjsTrainEngine, type TrainEngine } from '../src/training/engine.ts';
 import { initTrainingBackend, Replica } from '../src/training/replica.ts';
-import { GradientWorkers } from '../src/training/workers.ts';
+import { TorchTrainEngine } from '../src/training/torch-engine.ts';
 
 function arg(args: string[], name: string): string | undefined {
   const i = args.indexOf(name);
@@ -49,71 +53,117 @@ function syntheticImages(channels: 1 | 3): TrainingImages {
   return { clean, degraded: null };
 }
 
-async function measure(network: NetworkId, workers: number, batch: number, steps: number): Promise<number> {
+interface Run {
+  readonly engine: 'tfjs' | 'torch';
+  readonly device: string;
+  readonly precision: 'fp32' | 'bf16';
+}
+
+async function measure(
+  network: NetworkId,
+  run: Run,
+  patch: number,
+  batch: number,
+  steps: number,
+): Promise<{ pps: number; wait: number | null; description: string }> {
   const def = getNetwork(network);
   const d = NETWORK_DEFAULTS[network]!;
   const host = new Replica(def, initialWeights(def, 0), d.loss);
+  const all = availableParallelism();
   const spec: BatchSpec = {
     seed: 0,
     batch,
-    patch: d.patch,
+    patch,
     margin: d.margin,
     channels: def.inChannels as 1 | 3,
     degradation: d.degradation,
     degradationOptions: {},
   };
-  const pool = await GradientWorkers.start({
-    workers,
-    network: def,
-    degradationModule: pluginModule(allRecipes().find((r) => r.network === network)!.plugin.id),
+  const config = {
+    network,
     loss: d.loss,
-    backend: 'wasm',
+    steps: steps + 1,
+    workers: Math.min(all, batch),
+    ema: 0.999,
+    clip: null,
+  } as unknown as TrainConfig;
+  const start: EngineStart = {
+    config,
+    def,
+    degradationModule: pluginModule(allRecipes().find((r) => r.network === network)!.plugin.id),
+    layout: host.layout,
+    host,
     images: syntheticImages(spec.channels),
     spec,
-    layout: host.layout,
-  });
+  };
+  const engine: TrainEngine =
+    run.engine === 'torch'
+      ? await TorchTrainEngine.start(start, { device: run.device, precision: run.precision })
+      : await TfjsTrainEngine.start(start, 'wasm', 'wasm');
   try {
-    host.read(pool.params, pool.buffers);
-    const grads = new Float32Array(host.layout.trainableSize);
-    const adam = createAdamState(host.layout.trainableSize);
-    const step = async (k: number) => {
-      await pool.step(k, grads, pool.buffers);
-      adamStep(pool.params, grads, adam, d.lr, DEFAULT_ADAM);
-    };
-    await step(0); // warm-up: wasm compilation, XNNPACK packing, allocator growth
+    const params = new Float32Array(host.layout.trainableSize);
+    const buffers = new Float32Array(host.layout.bufferSize);
+    host.read(params, buffers);
+    const zeros = new Float32Array(host.layout.trainableSize);
+    await engine.load({ params, buffers, adamM: zeros, adamV: zeros, adamT: 0, ema: null });
+    await engine.step(0, d.lr); // warm-up: wasm compilation / torch allocator, cudnn autotune
     const t0 = performance.now();
-    for (let k = 1; k <= steps; k++) await step(k);
-    return (steps * batch) / ((performance.now() - t0) / 1000);
+    for (let k = 1; k <= steps; k++) await engine.step(k, d.lr);
+    const pps = (steps * batch) / ((performance.now() - t0) / 1000);
+    return { pps, wait: engine.dataWait(), description: engine.info.description };
   } finally {
-    await pool.close();
+    await engine.close();
     host.dispose();
   }
 }
 
 export default async function run(args: string[]): Promise<void> {
   const quick = args.includes('--quick');
-  const networks = (arg(args, '--networks')?.split(',') ??
-    (quick ? ['durn-p', 'durn-p-nonorm'] : NETWORK_IDS)) as NetworkId[];
-  const steps = Number(arg(args, '--steps') ?? (quick ? 2 : 5));
+  const networks = (arg(args, '--networks')?.split(',') ?? (quick ? ['durn-p'] : NETWORK_IDS)) as NetworkId[];
+  const patches = (arg(args, '--patches') ?? (quick ? '64' : '64,128')).split(',').map(Number);
+  const steps = Number(arg(args, '--steps') ?? (quick ? 2 : 4));
+  const engines = (arg(args, '--engines') ?? 'tfjs,torch').split(',') as Run['engine'][];
+  const device = arg(args, '--device') ?? 'cpu';
+  const precision = (arg(args, '--precision') ?? 'fp32') as Run['precision'];
   const all = availableParallelism();
-  const backend = await initTrainingBackend('wasm');
+  await initTrainingBackend('wasm');
   console.log(
-    `training throughput, tfjs ${backend}, ${cpus()[0]?.model ?? 'cpu'} × ${all} cores, ${steps} timed steps after 1 warm-up`,
+    `training throughput, ${cpus()[0]?.model ?? 'cpu'} × ${all} cores, ${steps} timed steps after 1 warm-up`,
   );
-  console.log('network        patch batch  workers  patches/s  GFLOP/s  speed-up');
+  console.log(
+    'network        patch batch  engine                               patches/s  GFLOP/s  data wait  vs tfjs',
+  );
   for (const network of networks) {
     const d = NETWORK_DEFAULTS[network]!;
-    const batch = Number(arg(args, '--batch') ?? (quick ? Math.max(2, all) : Math.max(d.batch, all)));
-    const flopsPerPatch = 3 * forwardFlops(getNetwork(network).graph, d.patch, d.patch);
-    let single = 0;
-    for (const workers of all > 1 ? [1, all] : [1]) {
-      const pps = await measure(network, workers, batch, steps);
-      if (workers === 1) single = pps;
-      console.log(
-        `${network.padEnd(14)} ${String(d.patch).padStart(5)} ${String(batch).padStart(5)} ${String(workers).padStart(8)}` +
-          `  ${pps.toFixed(2).padStart(9)}  ${((pps * flopsPerPatch) / 1e9).toFixed(1).padStart(7)}` +
-          `  ${workers === 1 ? '1.00' : (pps / single).toFixed(2)}`,
-      );
+    const batch = Number(arg(args, '--batch') ?? Math.max(d.batch, all));
+    for (const patch of patches) {
+      const flopsPerPatch = 3 * forwardFlops(getNetwork(network).graph, patch, patch);
+      let tfjs = 0;
+      for (const engine of engines) {
+        let r: Awaited<ReturnType<typeof measure>>;
+        try {
+          r = await measure(
+            network,
+            { engine, device: engine === 'torch' ? device : 'cpu', precision },
+            patch,
+            batch,
+            steps,
+          );
+          if (engine === 'tfjs') tfjs = r.pps;
+        } catch (err) {
+          // e.g. tfjs-wasm's bounded heap at 128² with DuRN-U: say so and go on with the table.
+          console.log(
+            `${network.padEnd(14)} ${String(patch).padStart(5)} ${String(batch).padStart(5)}  ${engine}: ${(err as Error).message}`,
+          );
+          continue;
+        }
+        console.log(
+          `${network.padEnd(14)} ${String(patch).padStart(5)} ${String(batch).padStart(5)}  ${r.description.padEnd(35)}` +
+            `  ${r.pps.toFixed(2).padStart(9)}  ${((r.pps * flopsPerPatch) / 1e9).toFixed(1).padStart(7)}` +
+            `  ${r.wait === null ? '        -' : `${(100 * r.wait).toFixed(1).padStart(8)}%`}` +
+            `  ${tfjs > 0 ? `${(r.pps / tfjs).toFixed(2)}×` : '-'}`,
+        );
+      }
     }
   }
 }

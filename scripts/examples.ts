@@ -17,7 +17,7 @@ import { mkdir } from 'node:fs/promises';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
-import { createRestorer } from '../src/api.ts';
+import { createRestorer, type TaskName } from '../src/api.ts';
 import { bundledWeightsDir } from '../src/core/config.ts';
 import { DurnUserError } from '../src/core/errors.ts';
 import { writeFileAtomic } from '../src/core/fs/atomic.ts';
@@ -148,7 +148,7 @@ async function example(entry: ProtocolEntry, photo: string, weights: string): Pr
   const degraded = await encodePng(synthesize(clean, spec, rng).input);
   // createRestorer rather than the one-shot restore(), which passes call options such as
   // `metadata` to the restorer's strict option parser.
-  const restorer = createRestorer({ task: entry.task, weights: { [entry.task]: weights } });
+  const restorer = createRestorer({ task: entry.task as TaskName, weights: { [entry.task]: weights } });
   let restored: Buffer;
   try {
     restored = await restorer.restore(degraded, { format: 'png', metadata: false });

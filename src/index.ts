@@ -1,14 +1,17 @@
 /** durn as a library. */
 
 export {
+  type BuiltInPresetName,
   createRestorer,
+  type PresetName,
   type RestoreCallOptions,
   type RestoreInput,
   type Restorer,
   type RestorerOptions,
   restore,
+  type TaskName,
 } from './api.ts';
-export { DurnBugError, DurnUserError } from './core/errors.ts';
+export { DurnBugError, type DurnErrorCode, DurnUserError } from './core/errors.ts';
 export { VERSION } from './core/version.ts';
 export type { Graph, GraphNode, NetworkDefinition, NetworkId, ParamSpec } from './models/graph/types.ts';
 export { allNetworks, defineNetwork, getNetwork, registerNetwork } from './models/networks/index.ts';
@@ -19,6 +22,7 @@ export {
   saveWeights,
 } from './models/weights/index.ts';
 export type { RunEvent, RunSummary, WatchEvent } from './pipeline/events.ts';
+export type { OutputFormat } from './pipeline/image/types.ts';
 export {
   type RestoreOptions,
   type RunController,

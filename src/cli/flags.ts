@@ -1,6 +1,7 @@
 /** Flag parsers shared by `durn restore` and `durn watch`, so both read numbers and weights alike. */
 import { isAbsolute, normalize } from 'node:path';
 import { InvalidArgumentError } from 'commander';
+import type { DeviceChoice } from '../models/engines/types.ts';
 import { isTaskId } from '../plugins/registry.ts';
 import { parseWeightsArgument } from '../plugins/weights-path.ts';
 
@@ -19,6 +20,12 @@ export function collectWeights(v: string, prev: Record<string, string> = {}): Re
   return { ...prev, ['task' in parsed ? parsed.task : '*']: parsed.file };
 }
 
+/** `--device`: auto, cpu, cuda or cuda:N (a GPU index, for the torch engine). */
+export function device(v: string): DeviceChoice {
+  if (/^(auto|cpu|cuda|cuda:\d+)$/.test(v)) return v as DeviceChoice;
+  throw new InvalidArgumentError(`Expected auto, cpu, cuda or cuda:N for --device but received "${v}"`);
+}
+
 /** `--map FROM=TO` (repeatable): path prefixes rewritten for distributed mode. */
 export function collectMaps(
   v: string,
@@ -33,4 +40,27 @@ export function collectMaps(
     );
   }
   return [...prev, { from: normalize(from), to: normalize(to) }];
+}
+
+/**
+ * Leaves at once (a second Ctrl-C). Not process.exit(): it tears down the worker threads, and one
+ * torn down inside ONNX Runtime's native run() aborts the process ("terminate called", status
+ * 134). With no listener left, SIGINT's default action ends the process as a shell expects
+ * (status 130) and runs no teardown; an unfinished temp file is cleaned by a later run.
+ */
+export function quitNow(): void {
+  process.removeAllListeners('SIGINT');
+  process.kill(process.pid, 'SIGINT');
+}
+
+/** Library wording → the flag a CLI user types (library messages name options, not flags). */
+const FLAGS: readonly [RegExp, string][] = [
+  [/\bthe maxPixels option\b/g, '--max-pixels'],
+  [/\bask to overwrite it\b/g, 'pass --overwrite'],
+  [/\bthe overwrite option replaces it\b/g, '--overwrite replaces it'],
+  [/\bthe weights option\b/g, '--weights'],
+];
+
+export function inCliWords(text: string): string {
+  return FLAGS.reduce((t, [re, flag]) => t.replace(re, flag), text);
 }

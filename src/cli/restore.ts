@@ -1,13 +1,14 @@
 /** `durn restore`: the batch command. Parses flags, picks the output style, maps outcomes to an exit code. */
 import { type Command, Option } from 'commander';
 import { DurnUserError } from '../core/errors.ts';
-import type { RunEvent, RunSummary } from '../pipeline/events.ts';
+import type { DeviceChoice } from '../models/engines/types.ts';
+import { exitStatus, type RunEvent, type RunSummary } from '../pipeline/events.ts';
 import { closeMetadata } from '../pipeline/metadata/exiftool.ts';
-import { OUTPUT_FORMAT_NAMES, type RestoreOptions } from '../pipeline/run/options.ts';
+import type { RestoreOptions } from '../pipeline/run/options.ts';
 import { eventLine } from '../pipeline/run/report.ts';
 import { type RunHandle, startRun } from '../pipeline/run/run.ts';
 import { shouldUseTui } from '../tui/terminal.ts';
-import { collectMaps, collectWeights, wholeNumber as int } from './flags.ts';
+import { collectMaps, collectWeights, device, inCliWords, wholeNumber as int, quitNow } from './flags.ts';
 
 interface Flags {
   task?: string;
@@ -21,8 +22,9 @@ interface Flags {
   tile?: number;
   overlap?: number;
   workers?: number;
-  engine?: 'auto' | 'onnx' | 'tfjs';
-  device?: 'auto' | 'cpu' | 'cuda';
+  engine?: 'auto' | 'onnx' | 'tfjs' | 'torch';
+  device?: DeviceChoice;
+  precision?: 'fp32' | 'bf16';
   overwrite?: boolean;
   json?: boolean;
   ui?: boolean;
@@ -52,6 +54,7 @@ export function toRestoreOptions(inputs: string[], f: Flags): RestoreOptions {
     ...(f.workers !== undefined ? { workers: f.workers } : {}),
     ...(f.engine ? { engine: f.engine } : {}),
     ...(f.device ? { device: f.device } : {}),
+    ...(f.precision ? { precision: f.precision } : {}),
     ...(f.overwrite ? { overwrite: true } : {}),
     ...(f.maxPixels !== undefined ? { maxPixels: f.maxPixels } : {}),
   };
@@ -66,7 +69,7 @@ function onInterrupt(handle: RunHandle, say: (m: string) => void): () => void {
       say('durn: stopping: finishing nothing partial (Ctrl-C again to quit at once)');
       void handle.controller.stop();
     } else {
-      process.exit(130);
+      quitNow();
     }
   };
   process.on('SIGINT', handler);
@@ -83,7 +86,8 @@ async function runPlain(options: RestoreOptions, json: boolean): Promise<RunSumm
     if (json) write(JSON.stringify(e));
     else {
       const line = eventLine(e);
-      if (line !== null) (e.type === 'file-failed' ? process.stderr : process.stdout).write(`${line}\n`);
+      if (line !== null)
+        (e.type === 'file-failed' ? process.stderr : process.stdout).write(`${inCliWords(line)}\n`);
     }
   };
   const handle = startRun(options, onEvent);
@@ -107,12 +111,10 @@ export function registerRestoreCommand(program: Command): void {
     .option('-o, --out <dir>', 'output folder (default: beside each input, with a suffix)')
     .option('--suffix <text>', 'appended to output names (default "-restored" beside the input, "" in --out)')
     .addOption(
-      new Option('-f, --format <format>', 'output format (default: same as input)').choices([
-        ...OUTPUT_FORMAT_NAMES,
-        'jpg',
-        'tif',
-        'heic',
-      ]),
+      new Option(
+        '-f, --format <format>',
+        'output format (default: same as input; GIF → png, HEIC → avif)',
+      ).choices(['jpeg', 'jpg', 'png', 'webp', 'tiff', 'tif', 'avif']),
     )
     .option('-q, --quality <1-100>', 'JPEG/WebP/AVIF/HEIF quality', int('--quality'))
     .option(
@@ -133,13 +135,13 @@ export function registerRestoreCommand(program: Command): void {
     .option('--overlap <px>', 'tile overlap (default per network)', int('--overlap'))
     .option('--workers <n>', 'worker threads (default: one per core)', int('--workers'))
     .addOption(
-      new Option('--engine <engine>', 'inference engine').choices(['auto', 'onnx', 'tfjs']).default('auto'),
+      new Option(
+        '--engine <engine>',
+        'inference engine (default: $DURN_ENGINE, else auto: torch on a CUDA GPU, else onnx)',
+      ).choices(['auto', 'onnx', 'tfjs', 'torch']),
     )
-    .addOption(
-      new Option('--device <device>', 'device for the ONNX engine')
-        .choices(['auto', 'cpu', 'cuda'])
-        .default('auto'),
-    )
+    .option('--device <device>', 'auto, cpu, cuda or cuda:N (default: $DURN_DEVICE, else auto)', device)
+    .addOption(new Option('--precision <p>', 'torch engine on CUDA: fp32 or bf16').choices(['fp32', 'bf16']))
     .option('--max-pixels <n>', 'refuse images larger than this (default 200 MP)', int('--max-pixels'))
     .option('--overwrite', 'replace existing outputs (never originals)')
     .option('--json', 'JSON lines on stdout, one per event')
@@ -157,7 +159,7 @@ export function registerRestoreCommand(program: Command): void {
     )
     .addHelpText(
       'after',
-      '\nExamples:\n  durn restore photos/ --task denoise --out restored/\n  durn restore "scans/*.tif" --preset night-shot --bit-depth 16\n  durn restore img.jpg --task deblur --weights deblur=my.safetensors --json\n\nExit status: 0 all restored (or skipped), 1 some files failed, 2 bad usage.',
+      '\nExamples:\n  durn restore photos/ --task denoise --out restored/\n  durn restore "scans/*.tif" --preset night-shot --bit-depth 16\n  durn restore img.jpg --task deblur --weights deblur=my.safetensors --json\n\nExit status: 0 all restored (or skipped), 1 some files failed, 2 bad usage, 130 interrupted.',
     )
     .action(async (inputs: string[], flags: Flags) => {
       const options = toRestoreOptions(inputs, flags);
@@ -178,7 +180,7 @@ export function registerRestoreCommand(program: Command): void {
         const summary = ui
           ? await ui.renderRunDashboard((onEvent) => startRun(options, onEvent))
           : await runPlain(options, flags.json === true);
-        process.exitCode = summary.failed > 0 ? 1 : 0;
+        process.exitCode = exitStatus(summary);
       } finally {
         await closeMetadata();
       }

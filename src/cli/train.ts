@@ -68,6 +68,16 @@ export function registerTrainCommands(program: Command): void {
     .option('--limit <n>', 'use at most n training photos', int)
     .option('--overwrite', 'replace an existing --out file')
     .addOption(new Option('--backend <name>', 'tfjs backend').choices(BACKENDS).default('wasm'))
+    .addOption(
+      new Option('--engine <name>', 'training engine (auto: torch on CUDA, torch on the CPU, then tfjs)')
+        .choices(['auto', 'tfjs', 'torch'])
+        .default('auto'),
+    )
+    .option('--device <device>', 'torch engine: auto, cpu, cuda or cuda:N', 'auto')
+    .addOption(
+      new Option('--precision <p>', 'torch engine on CUDA: fp32 or bf16 autocast').choices(['fp32', 'bf16']),
+    )
+    .option('--minutes <n>', 'stop cleanly after n minutes of training (checkpoint and weights)', num)
     .action(async (task: string | undefined, opts: Record<string, unknown>) => {
       if (task === undefined && opts.recipe === undefined) {
         throw new DurnUserError('INVALID_OPTION', 'durn train needs a task or --recipe <file>', {
@@ -97,6 +107,8 @@ export function registerTrainCommands(program: Command): void {
           `wrote ${r.weightsPath} after ${r.step} steps in ${formatDuration(r.wallSeconds)}` +
             // A run ended at its checkpoint trains nothing in this process: no throughput to show.
             `${r.patchesPerSecond > 0 ? ` (${r.patchesPerSecond.toFixed(1)} patches/s)` : ''}${best ? `; ${best}` : ''}\n` +
+            `engine ${r.engine.description}${r.dataWait !== null ? `, waited for data ${(100 * r.dataWait).toFixed(1)}% of the time` : ''}` +
+            `${r.stoppedEarly ? ` (stopped by --minutes at step ${r.step} of ${r.config.steps})` : ''}\n` +
             `use it with \`durn restore <photos> --task ${r.config.task} --weights ${r.weightsPath}\` or install it with \`durn models install ${r.weightsPath}\``,
         );
       } catch (err) {
@@ -125,7 +137,7 @@ export function registerTrainCommands(program: Command): void {
     )
     .addOption(
       new Option('--engine <name>', 'inference engine (auto: onnx when it loads)')
-        .choices(['auto', 'onnx', 'tfjs'])
+        .choices(['auto', 'onnx', 'tfjs', 'torch'])
         .default('auto'),
     )
     .option('--threads <n>', 'ONNX threads (default: all cores)', int)
@@ -149,8 +161,9 @@ export function registerTrainCommands(program: Command): void {
     .description("Install a weights file into the user models folder as the task's default weights.")
     .argument('<file>', 'a durn weights file (.safetensors)')
     .option('--task <id>', 'task id (default: the task the file names)')
-    .action(async (file: string, opts: { task?: string }) => {
-      const target = await installWeights(file, opts.task);
+    .option('--overwrite', 'replace weights already installed for that task and network')
+    .action(async (file: string, opts: { task?: string; overwrite?: boolean }) => {
+      const target = await installWeights(file, opts.task, { overwrite: opts.overwrite === true });
       console.log(`installed ${file} as ${target}`);
     });
 }

@@ -5,14 +5,15 @@
  */
 import { type Command, Option } from 'commander';
 import { DurnUserError, expected } from '../core/errors.ts';
+import type { DeviceChoice } from '../models/engines/types.ts';
 import type { RunEvent, WatchEvent, WatchListener } from '../pipeline/events.ts';
 import { closeMetadata } from '../pipeline/metadata/exiftool.ts';
 import { eventLine } from '../pipeline/run/report.ts';
 import { type WatchFolderOptions, type WatchHandle, watchFolder } from '../pipeline/watch/index.ts';
-import { forgetFile, printStatus, watchStatus } from '../pipeline/watch/status.ts';
+import { printStatus, retryFile, watchStatus } from '../pipeline/watch/status.ts';
 import { shouldUseTui } from '../tui/terminal.ts';
 import type { StartWatch } from '../tui/types.ts';
-import { collectMaps, collectWeights, wholeNumber as int } from './flags.ts';
+import { collectMaps, collectWeights, device, wholeNumber as int, quitNow } from './flags.ts';
 
 interface Flags {
   out?: string;
@@ -34,8 +35,9 @@ interface Flags {
   weights?: Record<string, string>;
   tile?: number;
   overlap?: number;
-  engine?: 'auto' | 'onnx' | 'tfjs';
-  device?: 'auto' | 'cpu' | 'cuda';
+  engine?: 'auto' | 'onnx' | 'tfjs' | 'torch';
+  device?: DeviceChoice;
+  precision?: 'fp32' | 'bf16';
   maxPixels?: number;
   queue?: string;
   attempts?: number;
@@ -70,6 +72,7 @@ export function toWatchOptions(input: string, f: Flags): WatchFolderOptions {
     ...(f.overlap !== undefined ? { overlap: f.overlap } : {}),
     ...(f.engine ? { engine: f.engine } : {}),
     ...(f.device ? { device: f.device } : {}),
+    ...(f.precision ? { precision: f.precision } : {}),
     ...(f.maxPixels !== undefined ? { maxPixels: f.maxPixels } : {}),
     ...(f.queue
       ? {
@@ -88,7 +91,7 @@ function onInterrupt(stop: () => void, say: (m: string) => void): () => void {
   let count = 0;
   const handler = () => {
     count += 1;
-    if (count > 1) process.exit(130);
+    if (count > 1) return quitNow();
     say('durn: stopping: no partial files are left; unfinished photos are redone on the next start');
     stop();
   };
@@ -209,8 +212,9 @@ export function registerWatchCommand(program: Command): void {
       int('--tile'),
     )
     .option('--overlap <px>', 'tile overlap (default per network)', int('--overlap'))
-    .addOption(new Option('--engine <engine>', 'inference engine').choices(['auto', 'onnx', 'tfjs']))
-    .addOption(new Option('--device <device>', 'device for ONNX').choices(['auto', 'cpu', 'cuda']))
+    .addOption(new Option('--engine <engine>', 'inference engine').choices(['auto', 'onnx', 'tfjs', 'torch']))
+    .option('--device <device>', 'auto, cpu, cuda or cuda:N (onnx and torch engines)', device)
+    .addOption(new Option('--precision <p>', 'torch engine on CUDA: fp32 or bf16').choices(['fp32', 'bf16']))
     .option('--max-pixels <n>', 'refuse images larger than this', int('--max-pixels'))
     .option('--json', 'JSON lines on stdout, one per event')
     .option('--no-ui', 'plain lines even in a terminal')
@@ -237,9 +241,12 @@ export function registerWatchCommand(program: Command): void {
       }
       if (flags.forget) {
         if (!flags.out) throw new DurnUserError('INVALID_OPTION', expected('--out', '--forget', undefined));
-        const n = await forgetFile(flags.forget, flags.out);
-        console.log(`durn: forgot ${n} ledger record(s) of ${flags.forget}`);
-        process.exitCode = n > 0 ? 0 : 1;
+        const r = await retryFile(flags.forget, flags.out);
+        console.log(
+          `durn: forgot ${r.forgotten} ledger record(s) of ${flags.forget}` +
+            (r.movedTo ? `; moved it back to ${r.movedTo}, restored by the next (or running) watch` : ''),
+        );
+        process.exitCode = r.forgotten > 0 || r.movedTo ? 0 : 1;
         return;
       }
       if (!input) {

@@ -57,13 +57,25 @@ export function expected(what: string, forWhat: string, received: unknown): stri
   return `Expected ${what} for ${forWhat} but received ${describe(received)}`;
 }
 
+/** A received value in plain words: `"x"`, `3`, `nothing`, `a Buffer of 12 bytes`, `3 of type number`, `an object with keys a, b`. */
 export function describe(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value);
-  if (value === undefined || value === null || typeof value === 'number' || typeof value === 'boolean') {
-    return `${String(value)} of type ${value === null ? 'null' : typeof value}`;
-  }
+  if (value === undefined) return 'nothing';
+  if (value === null) return 'null';
+  // sharp's wording for scalars: "150 of type number".
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint')
+    return `${String(value)} of type ${typeof value}`;
+  if (typeof value === 'function') return 'a function';
   if (Array.isArray(value)) return `[${value.map(describe).join(', ')}]`;
-  return Object.prototype.toString.call(value);
+  if (Buffer.isBuffer(value)) return `a Buffer of ${value.length} bytes`;
+  if (value instanceof Date) return `the date ${value.toISOString()}`;
+  if (ArrayBuffer.isView(value)) return `a ${value.constructor.name} of ${value.byteLength} bytes`;
+  const proto = Object.getPrototypeOf(value);
+  if (proto === Object.prototype || proto === null) {
+    const keys = Object.keys(value as object);
+    return keys.length === 0 ? 'an empty object' : `an object with keys ${keys.join(', ')}`;
+  }
+  return `a ${(value as object).constructor?.name ?? 'value'}`;
 }
 
 /** Throws a DurnBugError when an internal invariant does not hold. */
@@ -76,11 +88,35 @@ export function isUserError(err: unknown): err is DurnUserError {
 }
 
 /** One line for a report: the file (if any), the message and the hint. */
-export function formatError(err: unknown): string {
+export function formatError(err: unknown, opts: { file?: boolean; hint?: boolean } = {}): string {
   if (err instanceof DurnUserError) {
-    const where = err.file && !err.message.includes(err.file) ? `${err.file}: ` : '';
-    return `${where}${err.message}${err.hint ? `\n  hint: ${err.hint}` : ''}`;
+    const where = opts.file !== false && err.file && !err.message.includes(err.file) ? `${err.file}: ` : '';
+    return `${where}${err.message}${opts.hint !== false && err.hint ? `\n  hint: ${err.hint}` : ''}`;
   }
   if (err instanceof Error) return err.message;
   return String(err);
+}
+
+/** A file-system error in words, for "but received …": `a path that does not exist`, not `ENOENT`. */
+export function fsReason(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  switch (code) {
+    case 'ENOENT':
+      return 'a path that does not exist';
+    case 'EACCES':
+    case 'EPERM':
+      return 'a path you are not allowed to use (permission denied)';
+    case 'EISDIR':
+      return 'a folder';
+    case 'ENOTDIR':
+      return 'a path under a file, not a folder';
+    case 'EEXIST':
+      return 'a path that already exists';
+    case 'ENOSPC':
+      return 'a full disk';
+    case 'EROFS':
+      return 'a read-only file system';
+    default:
+      return `an error (${code ?? (err instanceof Error ? err.message : String(err))})`;
+  }
 }

@@ -136,8 +136,32 @@ async function tfjsChecks(): Promise<Check[]> {
 }
 
 async function torchChecks(): Promise<Check[]> {
-  const { probeTorch } = await import('./doctor-torch.ts');
-  return probeTorch();
+  // The torch engine's own discovery (DURN_PYTHON, python3, /usr/bin/python3), so doctor and the
+  // engine never disagree about which Python they use.
+  const { findTorch, TORCH_INSTALL_HINT } = await import('../models/engines/torch/python.ts');
+  try {
+    const t = await findTorch();
+    return [
+      { name: 'Python + PyTorch', status: 'ok', detail: `${t.python}: torch ${t.torch}` },
+      t.cudaDevices > 0
+        ? { name: 'PyTorch CUDA', status: 'ok', detail: `${t.cudaDevices} device(s): ${t.gpu ?? '?'}` }
+        : {
+            name: 'PyTorch CUDA',
+            status: 'missing',
+            detail: 'no CUDA device visible to torch',
+            hint: 'CPU only; a CUDA build of PyTorch and an NVIDIA driver enable --engine torch --device cuda',
+          },
+    ];
+  } catch (err) {
+    return [
+      {
+        name: 'Python + PyTorch',
+        status: 'missing',
+        detail: `optional; ${firstLine(err)}`,
+        hint: `for the torch engine: ${TORCH_INSTALL_HINT}`,
+      },
+    ];
+  }
 }
 
 async function toolChecks(): Promise<Check[]> {

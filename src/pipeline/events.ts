@@ -20,6 +20,10 @@ export interface RunSummary {
    * ('auto'), and what 'auto' became is what users need to know. Absent when no tile ran.
    */
   readonly engine?: string;
+  /** The run was stopped before every file was taken (stop(), Ctrl-C, `q`). */
+  readonly stopped?: boolean;
+  /** Files whose restoration was cancelled (cancelCurrent(), `c`): skipped, not restored. */
+  readonly cancelled?: number;
 }
 
 export type RunEvent =
@@ -95,3 +99,13 @@ export type WatchEvent =
   | { readonly type: 'watch-stop' };
 
 export type WatchListener = (event: RunEvent | WatchEvent) => void;
+
+/**
+ * The exit status a run ends with: 130 when it was interrupted (stopped, or a file cancelled), so
+ * `durn restore … && rm originals` cannot go ahead; 1 when a file failed; 0 when all were restored
+ * or skipped as already done.
+ */
+export function exitStatus(summary: RunSummary): number {
+  if (summary.stopped || (summary.cancelled ?? 0) > 0) return 130;
+  return summary.failed > 0 ? 1 : 0;
+}

@@ -2,16 +2,20 @@
  * `durn models install`: copies a weights file into the user models folder under the default file
  * name of its task and network, after validating it.
  */
-import { mkdir, readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { userModelsDir } from '../core/config.ts';
 import { DurnUserError, expected } from '../core/errors.ts';
-import { writeFileAtomic } from '../core/fs/atomic.ts';
+import { ensureDir, writeFileAtomic } from '../core/fs/atomic.ts';
 import { loadWeights } from '../models/weights/safetensors.ts';
 import { getPlugin } from './registry.ts';
 import { defaultWeightsFile } from './weights-path.ts';
 
-export async function installWeights(file: string, task?: string): Promise<string> {
+export async function installWeights(
+  file: string,
+  task?: string,
+  opts: { overwrite?: boolean } = {},
+): Promise<string> {
   const weights = await loadWeights(resolve(file));
   const id = task ?? weights.metadata.task;
   if (!id) {
@@ -31,8 +35,26 @@ export async function installWeights(file: string, task?: string): Promise<strin
     );
   }
   const dir = userModelsDir();
-  await mkdir(dir, { recursive: true });
+  await ensureDir(dir);
   const target = join(dir, defaultWeightsFile(plugin, weights.metadata.arch));
-  await writeFileAtomic(target, await readFile(resolve(file)), { overwrite: true });
+  if (resolve(file) === target) return target; // already installed: nothing to copy
+  // An installed file may be the only copy of a user's training: replacing it is asked for.
+  if (
+    !opts.overwrite &&
+    (await stat(target).then(
+      () => true,
+      () => false,
+    ))
+  ) {
+    throw new DurnUserError(
+      'OUTPUT_EXISTS',
+      `Expected a free weights file for the task ${id} but ${target} already exists`,
+      {
+        file: target,
+        hint: 'Pass --overwrite to replace it (or keep it and pass your file with --weights).',
+      },
+    );
+  }
+  await writeFileAtomic(target, await readFile(resolve(file)), { overwrite: opts.overwrite ?? false });
   return target;
 }

@@ -60,6 +60,9 @@ export interface TrainingSession {
   readonly backend: string;
   /** ISO date the session started. */
   readonly started: string;
+  /** torch engine: the device (cpu, cuda:0) and arithmetic (fp32, bf16). */
+  readonly device?: string;
+  readonly precision?: string;
 }
 
 export interface CheckpointArrays {

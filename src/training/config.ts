@@ -85,6 +85,17 @@ export const trainOptionsSchema = z.object({
   limit: positiveInt.optional(),
   overwrite: z.boolean().default(false),
   backend: z.enum(['auto', 'wasm', 'cpu', 'node', 'node-gpu']).default('wasm'),
+  /** Training engine: tfjs (library default), torch, or auto (torch on CUDA, torch CPU, tfjs). */
+  engine: z.enum(['auto', 'tfjs', 'torch']).default('tfjs'),
+  /** torch engine: auto (CUDA when torch sees a GPU), cpu, cuda or cuda:N. */
+  device: z
+    .string()
+    .regex(/^(auto|cpu|cuda|cuda:\d+)$/, 'auto, cpu, cuda or cuda:N')
+    .default('auto'),
+  /** torch engine on CUDA: bf16 autocast or fp32 (TF32 matmuls). */
+  precision: z.enum(['fp32', 'bf16']).default('fp32'),
+  /** Stop cleanly (checkpoint and weights) after this many minutes of this session. */
+  minutes: z.number().positive().optional(),
 });
 export type TrainOptions = z.input<typeof trainOptionsSchema>;
 export type ParsedTrainOptions = z.output<typeof trainOptionsSchema>;

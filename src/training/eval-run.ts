@@ -40,7 +40,7 @@ export const evalOptionsSchema = z.object({
   /** Synthetic degradation: an evaluation id or degradation name of the recipe (default its first). */
   degradation: z.string().min(1).optional(),
   /** Inference engine: auto (onnx when it loads, else tfjs), onnx, or tfjs. */
-  engine: z.enum(['auto', 'onnx', 'tfjs']).default('auto'),
+  engine: z.enum(['auto', 'onnx', 'tfjs', 'torch']).default('auto'),
   /** ONNX intra-op threads (default: all cores). */
   threads: z.number().int().positive().max(1024).optional(),
   /** tfjs backend when the tfjs engine runs. */
@@ -167,7 +167,7 @@ function sigmaPasses(
 }
 
 async function openSession(
-  o: { engine: 'auto' | 'onnx' | 'tfjs'; threads?: number | undefined; backend: TfjsBackendChoice },
+  o: { engine: 'auto' | 'onnx' | 'tfjs' | 'torch'; threads?: number | undefined; backend: TfjsBackendChoice },
   base: SessionOptions,
 ): Promise<InferenceSession> {
   if (o.engine === 'tfjs') {

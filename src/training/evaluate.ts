@@ -76,13 +76,20 @@ export function buildValidationSet(
   return { count, size, channels: c, input, target };
 }
 
-/** Mean loss, PSNR and SSIM of the replica's current weights on the set, `chunk` crops at a time. */
-export function validate(
-  replica: Replica,
+/** Predictions and mean loss of `n` NHWC crops (any engine). */
+export type CropPredictor = (
+  input: Float32Array,
+  target: Float32Array,
+  n: number,
+) => Promise<{ pred: Float32Array; loss: number }>;
+
+/** Mean loss, PSNR and SSIM of a predictor on the set, `chunk` crops at a time. */
+export async function validateWith(
+  predict: CropPredictor,
   set: ValidationSet,
   colorSpace: MetricColorSpace,
   chunk = 4,
-): Scores {
+): Promise<Scores> {
   const { size: s, channels: c } = set;
   const per = s * s * c;
   let loss = 0;
@@ -90,26 +97,47 @@ export function validate(
   let ssim = 0;
   for (let start = 0; start < set.count; start += chunk) {
     const n = Math.min(chunk, set.count - start);
-    const x = tf.tensor4d(set.input.subarray(start * per, (start + n) * per), [n, s, s, c]);
-    const y = tf.tensor4d(set.target.subarray(start * per, (start + n) * per), [n, s, s, c]);
-    const pred = replica.predict(x);
-    try {
-      loss += replica.loss(pred, y) * n;
-      const out = pred.dataSync() as Float32Array;
-      for (let i = 0; i < n; i++) {
-        const m = measure(
-          colorSpace,
-          unpackNhwc(out, i, c, s, s),
-          unpackNhwc(set.target, start + i, c, s, s),
-        );
-        psnr += m.psnr;
-        ssim += m.ssim;
-      }
-    } finally {
-      tf.dispose([x, y, pred]);
+    const x = set.input.subarray(start * per, (start + n) * per);
+    const y = set.target.subarray(start * per, (start + n) * per);
+    const r = await predict(x, y, n);
+    loss += r.loss * n;
+    for (let i = 0; i < n; i++) {
+      const m = measure(
+        colorSpace,
+        unpackNhwc(r.pred, i, c, s, s),
+        unpackNhwc(set.target, start + i, c, s, s),
+      );
+      psnr += m.psnr;
+      ssim += m.ssim;
     }
   }
   return { loss: loss / set.count, psnr: psnr / set.count, ssim: ssim / set.count };
+}
+
+/** Mean loss, PSNR and SSIM of the replica's current weights on the set (tfjs). */
+export function validate(
+  replica: Replica,
+  set: ValidationSet,
+  colorSpace: MetricColorSpace,
+  chunk = 4,
+): Promise<Scores> {
+  const s = set.size;
+  const c = set.channels;
+  return validateWith(
+    async (input, target, n) => {
+      const x = tf.tensor4d(input, [n, s, s, c]);
+      const y = tf.tensor4d(target, [n, s, s, c]);
+      const pred = replica.predict(x);
+      try {
+        return { loss: replica.loss(pred, y), pred: pred.dataSync() as Float32Array };
+      } finally {
+        tf.dispose([x, y, pred]);
+      }
+    },
+    set,
+    colorSpace,
+    chunk,
+  );
 }
 
 /** Runs the network on one whole image, reflect-padding to its size multiple and cropping back. */

@@ -24,6 +24,8 @@ export type TrainProgress =
       readonly patchesPerSecond: number;
       readonly elapsedSeconds: number;
       readonly etaSeconds: number;
+      /** Fraction of training wall time spent waiting for batches (torch engine). */
+      readonly dataWait?: number;
     }
   | ({ readonly type: 'validation'; readonly isBest: boolean } & ValidationRecord)
   | { readonly type: 'checkpoint'; readonly step: number; readonly path: string };
@@ -46,7 +48,8 @@ export function formatStep(e: Extract<TrainProgress, { type: 'step' }>): string 
   return (
     `step ${e.step}/${e.steps} (${pct}%) loss ${e.loss.toPrecision(4)} lr ${e.lr.toExponential(1)} ` +
     `|g| ${e.gradNorm.toPrecision(3)} ${e.patchesPerSecond.toFixed(1)} patches/s ` +
-    `elapsed ${formatDuration(e.elapsedSeconds)} eta ${formatDuration(e.etaSeconds)}`
+    `elapsed ${formatDuration(e.elapsedSeconds)} eta ${formatDuration(e.etaSeconds)}` +
+    (e.dataWait !== undefined ? ` data wait ${(100 * e.dataWait).toFixed(0)}%` : '')
   );
 }
 
@@ -55,7 +58,7 @@ export function formatEvent(e: TrainProgress): string {
     case 'start':
       return (
         `training ${e.config.network} for ${e.config.task} on ${e.images} images (${e.cacheMB.toFixed(0)} MB cached), ` +
-        `validating on ${e.valImages}; ${e.workers} worker(s), tfjs ${e.backend}` +
+        `validating on ${e.valImages}; ${e.workers} worker(s), ${e.backend}` +
         (e.startStep > 0 ? `; resuming at step ${e.startStep}` : '') +
         e.notes.map((n) => `\n  note: ${n}`).join('')
       );

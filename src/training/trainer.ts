@@ -1,6 +1,7 @@
 /**
  * The generic trainer: `trainNetwork(options, task, { onProgress, signal })` trains one network of
- * a task described by a TrainingTask (recipe.ts); src/plugins/training.ts resolves `--task` to one. Worker threads compute gradients on
+ * a task described by a TrainingTask (recipe.ts); src/plugins/training.ts resolves `--task` to one.
+ * An engine (engine.ts: tfjs worker threads, or torch-engine.ts) applies each step; with tfjs, worker threads compute gradients on
  * slices of each batch (see workers.ts); the main thread averages them, clips, applies Adam and the
  * EMA, validates, checkpoints, and finally writes safetensors weights the plugins load. A run is a
  * pure function of its config and seed on a given backend and worker count, so `--resume` from any
@@ -21,23 +22,16 @@ import {
 import { parseTrainOptions, type RecipeRecord, type TrainConfig, type TrainOptions } from './config.ts';
 import { cacheBytes } from './data/images.ts';
 import { degradationFor } from './degradations/index.ts';
-import { buildValidationSet, validate } from './evaluate.ts';
-import {
-  adamStep,
-  clipByGlobalNorm,
-  createAdamState,
-  DEFAULT_ADAM,
-  emaUpdate,
-  firstNonFinite,
-  globalNorm,
-} from './optimizer.ts';
+import { type EngineInfo, TfjsTrainEngine, type TrainEngine } from './engine.ts';
+import { buildValidationSet } from './evaluate.ts';
 import type { TrainProgress } from './progress.ts';
 import type { TrainingTask } from './recipe.ts';
 import { initTrainingBackend, Replica } from './replica.ts';
 import { createRng } from './rng.ts';
 import { learningRate } from './schedule.ts';
 import { loadRunImages, prepareRun } from './setup.ts';
-import { GradientWorkers } from './workers.ts';
+import { TorchTrainEngine } from './torch-engine.ts';
+import { resolveTrainEngine } from './train-engine-choice.ts';
 
 export interface TrainHooks {
   readonly onProgress?: (event: TrainProgress) => void;
@@ -56,7 +50,13 @@ export interface TrainResult {
   readonly wallSeconds: number;
   /** Training throughput of this session, excluding validation and checkpoints. */
   readonly patchesPerSecond: number;
+  /** tfjs backend name (tfjs engine) or the engine description (torch). */
   readonly backend: string;
+  readonly engine: EngineInfo;
+  /** Fraction of training wall time spent waiting for batches (torch engine), else null. */
+  readonly dataWait: number | null;
+  /** `--minutes` ended the run before its last step. */
+  readonly stoppedEarly: boolean;
 }
 
 export async function trainNetwork(
@@ -81,39 +81,33 @@ export async function trainNetwork(
     size: config.valPatch,
     sizeMultiple: def.sizeMultiple,
   });
-  const pool = await GradientWorkers.start({
-    workers: config.workers,
-    network: def,
-    degradationModule: task.module,
-    loss: config.loss,
-    backend: o.backend,
-    images,
-    spec,
-    layout,
-  });
+  const start = { config, def, degradationModule: task.module, layout, host, images, spec };
+  const engineName = await resolveTrainEngine(o.engine, o.device);
+  const engine: TrainEngine =
+    engineName === 'torch'
+      ? await TorchTrainEngine.start(start, { device: o.device, precision: o.precision })
+      : await TfjsTrainEngine.start(start, o.backend, backend);
   try {
-    const params = pool.params;
-    const buffers = pool.buffers;
-    const adam = createAdamState(layout.trainableSize);
-    let ema: Float32Array | null = null;
     let bestParams: Float32Array | null = null;
     let bestBuffers: Float32Array | null = null;
     let state: Omit<CheckpointState, 'config'>;
     if (setup.resumed) {
       const r = setup.resumed;
       checkLayout(r, layout, setup.checkpointPath);
-      params.set(r.arrays.params);
-      buffers.set(r.arrays.buffers);
-      adam.m.set(r.arrays.adamM);
-      adam.v.set(r.arrays.adamV);
-      adam.t = r.state.adamT;
-      ema = config.ema !== null ? (r.arrays.ema ?? Float32Array.from(params)) : null;
+      await engine.load({
+        ...r.arrays,
+        adamT: r.state.adamT,
+        ema: config.ema !== null ? r.arrays.ema : null,
+      });
       bestParams = r.arrays.bestParams;
       bestBuffers = r.arrays.bestBuffers;
       state = { ...r.state, losses: [...r.state.losses], validations: [...r.state.validations] };
     } else {
+      const params = new Float32Array(layout.trainableSize);
+      const buffers = new Float32Array(layout.bufferSize);
       host.read(params, buffers);
-      if (config.ema !== null) ema = Float32Array.from(params);
+      const zeros = new Float32Array(layout.trainableSize);
+      await engine.load({ params, buffers, adamM: zeros, adamV: zeros, adamT: 0, ema: null });
       const counter = setup.startWeights.get(layout.counters[0] ?? '')?.data[0];
       state = {
         step: 0,
@@ -143,12 +137,16 @@ export async function trainNetwork(
         },
       );
     }
+    const info = engine.info;
     const notes = [
       ...(dropped.length > 0
         ? [`skipped ${dropped.length} image(s) smaller than the patch: ${dropped.slice(0, 5).join(', ')}`]
         : []),
       ...(config.val ? [] : ['no --val folder: validation uses crops of the training images']),
-      ...(config.workers > 1 ? ['BatchNorm uses per-worker batch statistics (as PyTorch DataParallel)'] : []),
+      ...(config.workers > 1 && info.engine === 'tfjs'
+        ? ['BatchNorm uses per-worker batch statistics (as PyTorch DataParallel)']
+        : []),
+      ...(o.minutes ? [`stops after ${o.minutes} minute(s) of training`] : []),
     ];
     emit({
       type: 'start',
@@ -156,13 +154,12 @@ export async function trainNetwork(
       images: images.clean.images.length,
       valImages: valSet.count,
       cacheMB: cacheBytes(images) / 2 ** 20,
-      backend,
-      workers: pool.count,
+      backend: info.description,
+      workers: info.workers,
       startStep: state.step,
       notes,
     });
 
-    const grads = new Float32Array(layout.trainableSize);
     const schedule = {
       baseLr: config.lr,
       totalSteps: config.steps,
@@ -170,6 +167,7 @@ export async function trainNetwork(
       schedule: config.schedule,
     };
     const sessionStart = performance.now();
+    const deadline = o.minutes ? sessionStart + o.minutes * 60_000 : Number.POSITIVE_INFINITY;
     const wallBase = state.wallSeconds;
     const earlier = state.sessions ?? [];
     const here = { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length };
@@ -182,34 +180,52 @@ export async function trainNetwork(
         toStep: state.step,
         wallSeconds: Math.round((performance.now() - sessionStart) / 1000),
         ...here,
-        workers: pool.count,
-        backend: `tfjs ${backend}`,
+        workers: info.workers,
+        backend: info.description,
         started: startedAt,
+        ...(info.engine === 'torch' ? { device: info.device, precision: info.precision } : {}),
       },
     ];
     let trainMs = 0;
     let trainedSteps = 0;
 
-    const snapshot = (): Checkpoint => ({
-      state: {
-        ...state,
-        sessions: sessions(),
-        config,
-        adamT: adam.t,
-        wallSeconds: wallBase + (performance.now() - sessionStart) / 1000,
-      },
-      arrays: { params, buffers, adamM: adam.m, adamV: adam.v, ema, bestParams, bestBuffers },
-    });
+    const snapshot = async (): Promise<Checkpoint> => {
+      const st = await engine.read();
+      return {
+        state: {
+          ...state,
+          sessions: sessions(),
+          config,
+          adamT: st.adamT,
+          wallSeconds: wallBase + (performance.now() - sessionStart) / 1000,
+        },
+        arrays: { ...st, bestParams, bestBuffers },
+      };
+    };
     const checkpoint = async () => {
-      await saveCheckpoint(setup.checkpointPath, snapshot());
+      await saveCheckpoint(setup.checkpointPath, await snapshot());
       emit({ type: 'checkpoint', step: state.step, path: setup.checkpointPath });
+    };
+    const validateNow = async () => {
+      const scores = await engine.validate(valSet, colorSpace);
+      const record: ValidationRecord = { step: state.step, ...scores };
+      const isBest = state.best === null || scores.psnr > state.best.psnr;
+      state.validations.push(record);
+      if (isBest) {
+        state = { ...state, best: record };
+        const st = await engine.read();
+        bestParams = Float32Array.from(st.ema ?? st.params);
+        bestBuffers = Float32Array.from(st.buffers);
+      }
+      emit({ type: 'validation', ...record, isBest });
     };
 
     while (state.step < config.steps) {
       const k = state.step;
       const t0 = performance.now();
-      const r = await pool.step(k, grads, buffers);
-      if (!Number.isFinite(r.loss) || firstNonFinite(grads) >= 0) {
+      const lr = learningRate(k, schedule);
+      const r = await engine.step(k, lr);
+      if (!r.applied) {
         throw new DurnUserError(
           'INVALID_INPUT',
           `Training diverged at step ${k + 1}: the loss or a gradient is not finite`,
@@ -218,41 +234,29 @@ export async function trainNetwork(
           },
         );
       }
-      const gradNorm = config.clip !== null ? clipByGlobalNorm(grads, config.clip) : globalNorm(grads);
-      const lr = learningRate(k, schedule);
-      adamStep(params, grads, adam, lr, DEFAULT_ADAM);
-      if (ema) emaUpdate(ema, params, config.ema!, adam.t);
       state = { ...state, step: k + 1 };
       state.losses.push(r.loss);
       trainMs += performance.now() - t0;
       trainedSteps++;
       const pps = (trainedSteps * config.batch) / (trainMs / 1000);
+      const wait = engine.dataWait();
       emit({
         type: 'step',
         step: state.step,
         steps: config.steps,
         loss: r.loss,
         lr,
-        gradNorm,
+        gradNorm: r.gradNorm,
         patchesPerSecond: pps,
         elapsedSeconds: wallBase + (performance.now() - sessionStart) / 1000,
         etaSeconds: ((config.steps - state.step) * config.batch) / pps,
+        ...(wait !== null ? { dataWait: wait } : {}),
       });
-
-      if (state.step % config.valEvery === 0 || state.step === config.steps) {
-        host.write(ema ?? params, buffers);
-        const scores = validate(host, valSet, colorSpace);
-        const record: ValidationRecord = { step: state.step, ...scores };
-        const isBest = state.best === null || scores.psnr > state.best.psnr;
-        state.validations.push(record);
-        if (isBest) {
-          state = { ...state, best: record };
-          bestParams = Float32Array.from(ema ?? params);
-          bestBuffers = Float32Array.from(buffers);
-        }
-        emit({ type: 'validation', ...record, isBest });
-      }
-      if (state.step % config.checkpointEvery === 0 || state.step === config.steps) await checkpoint();
+      const timeUp = performance.now() >= deadline && state.step < config.steps;
+      if (state.step % config.valEvery === 0 || state.step === config.steps || timeUp) await validateNow();
+      if (state.step % config.checkpointEvery === 0 || state.step === config.steps || timeUp)
+        await checkpoint();
+      if (timeUp) break;
       if (hooks.signal?.aborted && state.step < config.steps) {
         await checkpoint();
         throw new DurnUserError(
@@ -267,8 +271,11 @@ export async function trainNetwork(
     }
 
     const wallSeconds = wallBase + (performance.now() - sessionStart) / 1000;
+    const last = await engine.read();
     const final =
-      bestParams && bestBuffers ? { p: bestParams, b: bestBuffers } : { p: ema ?? params, b: buffers };
+      bestParams && bestBuffers
+        ? { p: bestParams, b: bestBuffers }
+        : { p: last.ema ?? last.params, b: last.buffers };
     const tensors = host.stateDict(final.p, final.b, state.batchesBase + (state.best?.step ?? state.step));
     await saveWeights(
       setup.out,
@@ -278,7 +285,7 @@ export async function trainNetwork(
           arch: config.network,
           task: config.task,
           provenance: {
-            ...provenance(config, setup.startSource, state.step, wallSeconds, backend, pool.count),
+            ...provenance(config, setup.startSource, state.step, wallSeconds, info),
             // Every process that trained this run, and what the start weights were made from.
             sessions: sessions(),
             ...(setup.startProvenance ? { fromProvenance: setup.startProvenance } : {}),
@@ -311,10 +318,13 @@ export async function trainNetwork(
       best: state.best,
       wallSeconds,
       patchesPerSecond: trainMs > 0 ? (trainedSteps * config.batch) / (trainMs / 1000) : 0,
-      backend,
+      backend: info.engine === 'tfjs' ? backend : info.description,
+      engine: info,
+      dataWait: engine.dataWait(),
+      stoppedEarly: state.step < config.steps,
     };
   } finally {
-    await pool.close();
+    await engine.close();
     host.dispose();
   }
 }
@@ -330,8 +340,7 @@ function provenance(
   from: string,
   steps: number,
   wallSeconds: number,
-  backend: string,
-  workers: number,
+  info: EngineInfo,
 ): Record<string, unknown> {
   const cpu = cpus();
   return {
@@ -358,8 +367,12 @@ function provenance(
     ...(c.recipe ? { recipe: c.recipe } : {}),
     wallSeconds: Math.round(wallSeconds),
     hardware: { cpu: cpu[0]?.model ?? 'unknown', cores: cpu.length, platform: platform(), arch: cpuArch() },
-    backend: `tfjs ${backend}`,
-    workers,
+    backend: info.description,
+    engine: info.engine,
+    device: info.device,
+    precision: info.precision,
+    ...(info.torch ? { torch: info.torch } : {}),
+    workers: info.workers,
     node: process.version,
   };
 }

@@ -3,7 +3,7 @@
 import { cpus, homedir } from 'node:os';
 import { render } from 'ink';
 import { DurnBugError, formatError } from '../core/errors.ts';
-import type { RunSummary } from '../pipeline/events.ts';
+import { exitStatus, type RunSummary } from '../pipeline/events.ts';
 import { RunDashboardApp, type RunResult } from './dashboard/RunDashboard.tsx';
 import { loadCatalog } from './setup/catalog.ts';
 import { loadRemembered, rememberedPath, saveRemembered } from './setup/remembered.ts';
@@ -64,7 +64,7 @@ export async function renderRunDashboard(
   await app.waitUntilExit();
   if (!result) throw new DurnBugError('the run dashboard exited without a result');
   (options.stdout ?? process.stdout).write(summaryText(result.summary, { stopped: result.stopped }));
-  return result.summary;
+  return result.stopped ? { ...result.summary, stopped: true } : result.summary;
 }
 
 /** The watch dashboard for `durn watch` in a terminal; resolves when watching has stopped. */
@@ -136,5 +136,5 @@ export async function runTuiSetup(options: TerminalOptions = {}): Promise<number
     ...options,
     waitAtEnd: true,
   });
-  return summary.failed > 0 ? 1 : 0;
+  return exitStatus(summary);
 }

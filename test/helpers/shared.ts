@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe } from 'vitest';
+import type { NetworkId } from '../../src/models/graph/types.ts';
 
 export const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const SHARED = process.env.DURN_SHARED ?? resolve(PROJECT_ROOT, '../shared');
@@ -25,3 +26,13 @@ export function describeShared(name: string, fn: () => void): void {
     describe.skip(`${name} [skipped: ../shared not found at ${SHARED}; set DURN_SHARED to its path]`, fn);
   }
 }
+
+/** Fixture file stem → network, for the six reference fixtures. */
+export const FIXTURE_ARCH: Record<string, NetworkId> = {
+  durn_p: 'durn-p',
+  durn_p_no_norm: 'durn-p-nonorm',
+  durn_u: 'durn-u',
+  durn_us: 'durn-us',
+  durn_s: 'durn-s',
+  durn_s_p: 'durn-s-p',
+};

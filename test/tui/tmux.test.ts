@@ -95,9 +95,15 @@ describe.skipIf(!HAS_TMUX)('durn tui in a real terminal (tmux)', () => {
     text = await waitFor(s, /step 2 of 5/);
     expect(text).toMatch(/weights/);
     // Presets come first; walk down to the denoise task (the one with weights here).
+    // One key at a time, each waited for until the cursor moved (a loaded machine renders late,
+    // and keys sent ahead of the frame overshoot).
     for (let i = 0; i < 12 && !/› task\s+Denoise/.test(screen(s)); i++) {
+      const before = screen(s).match(/^› .*$/m)?.[0];
       keys(s, 'Down');
-      await new Promise((r) => setTimeout(r, 50));
+      const deadline = Date.now() + 10_000;
+      while (screen(s).match(/^› .*$/m)?.[0] === before && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 50));
+      }
     }
     // Only the grey network's weights exist: the colour one is reported missing.
     text = await waitFor(s, /› task\s+Denoise.*some weights missing/);

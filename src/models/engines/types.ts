@@ -11,9 +11,12 @@ export interface ImageTensor {
   readonly width: number;
 }
 
-export type EngineName = 'onnx' | 'tfjs';
+export type EngineName = 'onnx' | 'tfjs' | 'torch';
 export type EngineChoice = 'auto' | EngineName;
-export type DeviceChoice = 'auto' | 'cpu' | 'cuda';
+/** `cuda:N` picks a GPU (torch engine; ONNX uses its default CUDA device). */
+export type DeviceChoice = 'auto' | 'cpu' | 'cuda' | `cuda:${number}`;
+/** Arithmetic on CUDA (torch engine): bf16 autocast, or float32 (with TF32 matmuls). */
+export type Precision = 'fp32' | 'bf16';
 
 export interface SessionOptions {
   readonly network: NetworkDefinition;
@@ -21,6 +24,8 @@ export interface SessionOptions {
   /** Intra-op threads (ONNX); 1 suits a worker pool, all cores a single run. */
   readonly threads?: number;
   readonly device?: DeviceChoice;
+  /** torch engine on CUDA only; fp32 (default) keeps parity with the other engines. */
+  readonly precision?: Precision;
 }
 
 export interface RunOptions {

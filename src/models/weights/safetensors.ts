@@ -6,7 +6,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
-import { DurnUserError } from '../../core/errors.ts';
+import { DurnUserError, fsReason } from '../../core/errors.ts';
 import { writeFileAtomic } from '../../core/fs/atomic.ts';
 import type { NetworkId } from '../graph/types.ts';
 import { isNetworkId, networkIds } from '../networks/index.ts';
@@ -262,7 +262,7 @@ export async function loadWeights(path: string, arch?: NetworkId): Promise<Weigh
     const missing = (err as NodeJS.ErrnoException).code === 'ENOENT';
     throw new DurnUserError(
       missing ? 'WEIGHTS_MISSING' : 'IO',
-      `Cannot read weights ${path}: ${(err as Error).message}`,
+      `Expected a weights file (.safetensors) for ${path} but received ${fsReason(err)}`,
       {
         file: path,
         cause: err,

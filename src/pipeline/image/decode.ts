@@ -5,9 +5,10 @@
  */
 import { readFile, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
-import sharp, { type Metadata, type OutputInfo } from 'sharp';
+import sharp, { type Metadata, type OutputInfo, type SharpOptions } from 'sharp';
 import { z } from 'zod';
 import { DurnUserError } from '../../core/errors.ts';
+import { parseWith } from '../../core/validation.ts';
 import { deviceToWorking, parseIcc, profileTransform } from './icc.ts';
 import { decodeTiledPlanar, isTiledPlanarTiff } from './tiff-planar.ts';
 import type { BitDepth, DecodedImage, InputFormat } from './types.ts';
@@ -40,14 +41,41 @@ export function decodeCapabilities(): Record<InputFormat, boolean> {
   };
 }
 
-export async function decodeImage(input: string | Buffer, opts: DecodeOptions = {}): Promise<DecodedImage> {
-  const parsed = DecodeOptions.safeParse(opts);
-  if (!parsed.success) {
+/** An image's format by its content, or decodeImage's own error when it is not an image durn reads. */
+export async function probeFormat(input: string | Buffer, name?: string): Promise<InputFormat> {
+  const label = name ?? (typeof input === 'string' ? input : '<buffer>');
+  const bytes = typeof input === 'string' ? await readInput(input) : input;
+  if (bytes.length === 0) {
     throw new DurnUserError(
-      'INVALID_OPTION',
-      expected('valid decode options', 'decodeImage', z.prettifyError(parsed.error)),
+      'INVALID_INPUT',
+      expected(READABLE, `input ${label}`, 'an empty file (0 bytes)'),
+      {
+        file: label,
+      },
     );
   }
+  let meta: Metadata;
+  try {
+    meta = await sharp(bytes).metadata();
+  } catch (err) {
+    throw undecodable(label, err);
+  }
+  const format = inputFormat(meta);
+  if (!format) {
+    throw new DurnUserError(
+      'UNSUPPORTED_FORMAT',
+      expected(READABLE, `input ${label}`, `a ${meta.format} file`),
+      {
+        file: label,
+        hint: 'Convert it to PNG or TIFF first.',
+      },
+    );
+  }
+  return format;
+}
+
+export async function decodeImage(input: string | Buffer, opts: DecodeOptions = {}): Promise<DecodedImage> {
+  const parsed = { data: parseWith(DecodeOptions, opts, 'the decode options') };
   const maxPixels = parsed.data.maxPixels ?? DEFAULT_MAX_PIXELS;
   const name = parsed.data.name ?? (typeof input === 'string' ? input : '<buffer>');
   const bytes = typeof input === 'string' ? await readInput(input) : input;
@@ -70,7 +98,7 @@ export async function decodeImage(input: string | Buffer, opts: DecodeOptions = 
   try {
     meta = await sharp(bytes, sharpOpts).metadata();
   } catch (err) {
-    throw undecodable(name, err);
+    throw (await tooLarge(bytes, name, maxPixels)) ?? undecodable(name, err);
   }
   const format = inputFormat(meta);
   if (!format) {
@@ -83,6 +111,18 @@ export async function decodeImage(input: string | Buffer, opts: DecodeOptions = 
       },
     );
   }
+  if ((meta.pages ?? 1) > 1) {
+    // One image in, one image out: keeping page 1 of a scan or frame 1 of an animation silently
+    // would lose the rest.
+    const what =
+      format === 'gif'
+        ? `an animated GIF of ${meta.pages} frames`
+        : `a ${format.toUpperCase()} of ${meta.pages} pages`;
+    throw new DurnUserError('UNSUPPORTED_FORMAT', expected('a single image', `input ${name}`, what), {
+      file: name,
+      hint: 'durn restores one image per file: save each page or frame as its own file first.',
+    });
+  }
   const width = meta.width ?? 0;
   const height = meta.height ?? 0;
   if (width * height > maxPixels) {
@@ -93,7 +133,7 @@ export async function decodeImage(input: string | Buffer, opts: DecodeOptions = 
         `input ${name}`,
         `${width}×${height} (${width * height} pixels)`,
       ),
-      { file: name, hint: 'Raise the limit with the maxPixels option if this machine has the memory.' },
+      { file: name, hint: TOO_LARGE_HINT },
     );
   }
   const bitDepth = integerDepth(meta.depth);
@@ -158,13 +198,16 @@ export async function decodeImage(input: string | Buffer, opts: DecodeOptions = 
   const samples = is16
     ? new Uint16Array(raw.data.buffer, raw.data.byteOffset, raw.data.length / 2)
     : raw.data;
-  const { planes, alpha } = deinterleave(
+  const { planes, alpha: interleavedAlpha } = deinterleave(
     samples,
     info.width * info.height,
     colours,
     info.channels,
     is16 ? 65535 : 255,
   );
+  // Converting grey+alpha to b-w drops the alpha channel: read it on its own.
+  const alpha =
+    interleavedAlpha ?? (isGrey && meta.hasAlpha ? await alphaPlane(bytes, sharpOpts, is16) : null);
   deviceToWorking(transform, planes, info.width * info.height, is16 ? 65535 : 255);
 
   return {
@@ -182,6 +225,16 @@ export async function decodeImage(input: string | Buffer, opts: DecodeOptions = 
     orientation: meta.orientation ?? 1,
     pages: meta.pages ?? 1,
   };
+}
+
+async function alphaPlane(bytes: Buffer, opts: SharpOptions, is16: boolean): Promise<Float32Array> {
+  const data = await sharp(bytes, opts)
+    .extractChannel('alpha') // by name: sharp works in sRGB here, where grey's alpha is band 3
+    .raw({ depth: is16 ? 'ushort' : 'uchar' })
+    .toBuffer();
+  const samples = is16 ? new Uint16Array(data.buffer, data.byteOffset, data.length / 2) : data;
+  const levels = is16 ? 65535 : 255;
+  return Float32Array.from(samples, (v) => v / levels);
 }
 
 function isTiff(bytes: Buffer): boolean {
@@ -243,6 +296,27 @@ async function readInput(path: string): Promise<Buffer> {
       cause: err,
     });
   }
+}
+
+const TOO_LARGE_HINT = 'Raise the limit with the maxPixels option if this machine has the memory.';
+
+/** The pixel-limit error with the image's size and the limit, read from the header alone. */
+async function tooLarge(bytes: Buffer, name: string, maxPixels: number): Promise<DurnUserError | null> {
+  const meta = await sharp(bytes, { limitInputPixels: false })
+    .metadata()
+    .catch(() => null);
+  const width = meta?.width ?? 0;
+  const height = meta?.height ?? 0;
+  if (width * height <= maxPixels) return null;
+  return new DurnUserError(
+    'IMAGE_TOO_LARGE',
+    expected(
+      `an image of at most ${maxPixels} pixels`,
+      `input ${name}`,
+      `${width}×${height} (${width * height} pixels)`,
+    ),
+    { file: name, hint: TOO_LARGE_HINT },
+  );
 }
 
 function undecodable(name: string, err: unknown): DurnUserError {

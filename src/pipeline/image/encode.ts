@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import sharp, { type Sharp } from 'sharp';
 import { z } from 'zod';
 import { DurnBugError, DurnUserError, expected } from '../../core/errors.ts';
+import { parseWith } from '../../core/validation.ts';
 import type { ImageTensor } from '../../models/engines/types.ts';
 import { getExifTool } from '../metadata/exiftool.ts';
 import { parseIcc, profileTransform, workingToDevice } from './icc.ts';
@@ -33,7 +34,8 @@ export interface EncodableImage {
 
 /** Encode options that reproduce the input: same format (GIF → PNG) and depth where possible. */
 export function defaultEncodeOptions(decoded: DecodedImage, format?: OutputFormat): EncodeOptions {
-  const out = format ?? (decoded.format === 'gif' ? 'png' : decoded.format);
+  const out =
+    format ?? (decoded.format === 'gif' ? 'png' : decoded.format === 'heif' ? 'avif' : decoded.format);
   const bitDepth: BitDepth = decoded.bitDepth === 16 && SIXTEEN_BIT_FORMATS.includes(out) ? 16 : 8;
   return { format: out, bitDepth, iccProfile: decoded.iccProfile };
 }
@@ -74,13 +76,7 @@ export function createEncoder(
   size: { width: number; height: number; channels: number; alpha: Float32Array | null },
   opts: EncodeOptions,
 ): BandEncoder {
-  const parsed = EncodeOptions.safeParse(opts);
-  if (!parsed.success) {
-    throw new DurnUserError(
-      'INVALID_OPTION',
-      expected('valid encode options', 'encodeImage', z.prettifyError(parsed.error)),
-    );
-  }
+  const parsed = { data: parseWith(EncodeOptions, opts, 'the encode options') };
   const o = parsed.data;
   const bitDepth = o.bitDepth ?? 8;
   if (bitDepth === 16 && !SIXTEEN_BIT_FORMATS.includes(o.format)) {
@@ -209,7 +205,9 @@ function formatPipeline(
     case 'avif':
       return p.avif({ quality: quality ?? 80, lossless });
     case 'heif':
-      return p.heif({ quality: quality ?? 80, lossless, compression: 'av1' });
+      // HEIC is HEVC inside HEIF; this sharp build has no HEVC encoder (heif options refuse it
+      // earlier). AV1 in HEIF under .heic would be AVIF with the wrong name.
+      throw new DurnBugError('HEIC output reached the encoder');
   }
 }
 

@@ -129,11 +129,11 @@ async function write(
   const warnings = result.warnings ?? [];
   // ExifTool leaves the target untouched and says only this when the source has no tags to copy.
   const empty = `No writable tags set from ${opts.nothingToCopy}`;
+  // Across formats (a PNG without metadata restored as JPEG) it says nothing and leaves it unchanged.
   if (
     opts.nothingToCopy !== undefined &&
     result.updated + result.created === 0 &&
-    warnings.length > 0 &&
-    warnings.every((w) => w.endsWith(empty))
+    (warnings.length > 0 ? warnings.every((w) => w.endsWith(empty)) : result.unchanged === 1)
   ) {
     return;
   }

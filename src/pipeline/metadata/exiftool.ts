@@ -29,3 +29,25 @@ export async function closeMetadata(): Promise<void> {
   instance = null;
   if (et && !et.ended) await et.end();
 }
+
+let holders = 0;
+
+/**
+ * Marks the shared process as in use by a restorer or a run; the returned release ends it when
+ * the last user lets go, so no ExifTool child outlives `close()`.
+ */
+export function holdMetadata(): () => Promise<void> {
+  holders += 1;
+  let released = false;
+  return async () => {
+    if (released) return;
+    released = true;
+    holders -= 1;
+    if (holders === 0) await closeMetadata();
+  };
+}
+
+/** True while the shared ExifTool process is running (tests check nothing outlives close()). */
+export function isMetadataOpen(): boolean {
+  return instance !== null && !instance.ended;
+}

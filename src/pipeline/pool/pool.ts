@@ -1,11 +1,18 @@
 /**
  * The tile pool: worker threads (piscina), each holding its model session, fed tiles by
  * transfer. Callers bound how many tiles are in flight; the pool itself never buffers images.
+ *
+ * Cancelling never terminates a worker: a thread torn down while ONNX Runtime's native run() is
+ * in flight aborts the whole process ("terminate called after throwing Napi::Error"). A tile is
+ * handed to piscina only when a worker is free (so nothing waits in piscina's queue), an abort
+ * abandons the tile's result at once, and close() waits for tiles still running before the
+ * threads are ended.
  */
 import { availableParallelism } from 'node:os';
 import { Piscina } from 'piscina';
 import { type DurnErrorCode, DurnUserError } from '../../core/errors.ts';
-import type { DeviceChoice, EngineChoice, ImageTensor } from '../../models/engines/types.ts';
+import { nvidiaDriverPresent, settingsFromEnv } from '../../models/engines/index.ts';
+import type { DeviceChoice, EngineChoice, ImageTensor, Precision } from '../../models/engines/types.ts';
 import type { GraphStatistics } from '../../models/graph/statistics.ts';
 import type { NetworkId } from '../../models/graph/types.ts';
 import { getNetwork, isBuiltinNetwork } from '../../models/networks/index.ts';
@@ -17,6 +24,8 @@ export interface PoolOptions {
   readonly workers?: number;
   readonly engine?: EngineChoice;
   readonly device?: DeviceChoice;
+  /** torch engine on CUDA: fp32 or bf16 autocast. */
+  readonly precision?: Precision;
   /** Intra-op threads per worker; default: cores / workers (1 per worker in a full pool). */
   readonly threadsPerWorker?: number;
   /** Called once per distinct notice (e.g. "CUDA not available, using CPU"). */
@@ -36,17 +45,34 @@ export class TilePool {
   private readonly piscina: Piscina;
   private readonly engine: EngineChoice;
   private readonly device: DeviceChoice;
+  private readonly precision: Precision | undefined;
   private readonly seenNotices = new Set<string>();
   private readonly onNotice: ((message: string) => void) | undefined;
   /** Description of the engine the workers use, known after the first tile. */
   engineDescription = '';
+  private running = 0;
+  private readonly waiting: (() => void)[] = [];
+  /** Tiles inside a worker, settled or not: close() waits for them. */
+  private readonly inFlight = new Set<Promise<void>>();
+  private closing = false;
+  private closed: Promise<void> | null = null;
 
   constructor(opts: PoolOptions = {}) {
     const cores = availableParallelism();
-    this.workers = Math.max(1, opts.workers ?? cores);
-    this.threadsPerWorker = Math.max(1, opts.threadsPerWorker ?? Math.floor(cores / this.workers));
-    this.engine = opts.engine ?? 'auto';
-    this.device = opts.device ?? 'auto';
+    // Options win over the environment (DURN_ENGINE, DURN_DEVICE, DURN_THREADS, DURN_PRECISION), as documented.
+    const env = settingsFromEnv();
+    this.engine = opts.engine ?? env.DURN_ENGINE ?? 'auto';
+    this.device = opts.device ?? env.DURN_DEVICE ?? 'auto';
+    this.precision = opts.precision ?? env.DURN_PRECISION;
+    // On an NVIDIA machine a GPU engine may serve every tile (torch: a process and CUDA context
+    // per worker): two workers keep it busy; ONNX on the CPU then gets cores / 2 threads each.
+    const gpu =
+      this.device !== 'cpu' && (this.engine === 'auto' || this.engine === 'torch') && nvidiaDriverPresent();
+    this.workers = Math.max(1, opts.workers ?? (gpu ? Math.min(2, cores) : cores));
+    this.threadsPerWorker = Math.max(
+      1,
+      opts.threadsPerWorker ?? env.DURN_THREADS ?? Math.floor(cores / this.workers),
+    );
     this.onNotice = opts.onNotice;
     this.piscina = new Piscina({
       filename: WORKER.href,
@@ -58,11 +84,9 @@ export class TilePool {
     });
   }
 
-  private inFlight = 0;
-
-  /** Tasks in flight now. */
+  /** Tasks holding a worker now (a cancelled one holds it until its run has ended). */
   get active(): number {
-    return this.inFlight;
+    return this.running;
   }
 
   /**
@@ -142,6 +166,7 @@ export class TilePool {
         engine: this.engine,
         device: this.device,
         threads,
+        ...(this.precision ? { precision: this.precision } : {}),
       },
       data,
       channels: tile.channels,
@@ -151,22 +176,25 @@ export class TilePool {
       // A plugin's own network exists only in this thread's registry: its definition travels along.
       ...(isBuiltinNetwork(network) ? {} : { definition: getNetwork(network) }),
     };
+    await this.acquire(signal);
+    const pending = this.piscina.run(moveWith(task, [data.buffer])) as Promise<TileResult | StatisticsResult>;
+    const settled: Promise<void> = pending.then(
+      () => {},
+      () => {},
+    );
+    this.inFlight.add(settled);
+    void settled.then(() => {
+      this.inFlight.delete(settled);
+      this.release();
+    });
     let result: TileResult | StatisticsResult;
-    this.inFlight += 1;
     try {
-      result = (await this.piscina.run(moveWith(task, [data.buffer]), signal ? { signal } : {})) as
-        | TileResult
-        | StatisticsResult;
+      result = await abandonOnAbort(pending, signal);
     } catch (err) {
       if (isSerializedError(err)) {
         throw new DurnUserError(err.code as DurnErrorCode, err.message, err.hint ? { hint: err.hint } : {});
       }
-      if (err instanceof Error && err.name === 'AbortError') {
-        throw new DurnUserError('ABORTED', 'The run was cancelled', { cause: err });
-      }
       throw err;
-    } finally {
-      this.inFlight -= 1;
     }
     this.engineDescription = result.engine;
     for (const n of result.notices) {
@@ -178,7 +206,59 @@ export class TilePool {
     return result;
   }
 
-  async close(): Promise<void> {
-    await this.piscina.destroy();
+  /** Waits for a free worker (or the abort, or close). */
+  private acquire(signal: AbortSignal | undefined): Promise<void> {
+    if (signal?.aborted) return Promise.reject(aborted());
+    if (this.closing) return Promise.reject(new DurnUserError('ABORTED', 'The restorer was closed'));
+    if (this.running < this.workers) {
+      this.running += 1;
+      return Promise.resolve();
+    }
+    return new Promise((resolve, reject) => {
+      const onAbort = () => {
+        const i = this.waiting.indexOf(go);
+        if (i >= 0) this.waiting.splice(i, 1);
+        reject(aborted());
+      };
+      const go = () => {
+        signal?.removeEventListener('abort', onAbort);
+        if (this.closing) return reject(new DurnUserError('ABORTED', 'The restorer was closed'));
+        this.running += 1;
+        resolve();
+      };
+      this.waiting.push(go);
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
   }
+
+  private release(): void {
+    this.running -= 1;
+    this.waiting.shift()?.();
+  }
+
+  /** Ends the threads once the tiles running in them have finished (their results abandoned). */
+  close(): Promise<void> {
+    this.closing = true;
+    this.closed ??= (async () => {
+      for (const go of this.waiting.splice(0)) go();
+      while (this.inFlight.size > 0) await Promise.all([...this.inFlight]);
+      await this.piscina.destroy();
+    })();
+    return this.closed;
+  }
+}
+
+function aborted(): DurnUserError {
+  return new DurnUserError('ABORTED', 'The run was cancelled');
+}
+
+/** The tile's result, or ABORTED as soon as the signal fires (the tile itself runs to its end). */
+function abandonOnAbort<T>(pending: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return pending;
+  if (signal.aborted) return Promise.reject(aborted());
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(aborted());
+    signal.addEventListener('abort', onAbort, { once: true });
+    pending.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
 }

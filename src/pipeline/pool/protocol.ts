@@ -1,5 +1,5 @@
 /** Messages between the tile pool and its worker threads. Tile buffers are transferred, not copied. */
-import type { DeviceChoice, EngineChoice } from '../../models/engines/types.ts';
+import type { DeviceChoice, EngineChoice, Precision } from '../../models/engines/types.ts';
 import type { GraphStatistics } from '../../models/graph/statistics.ts';
 import type { NetworkDefinition, NetworkId } from '../../models/graph/types.ts';
 
@@ -9,6 +9,7 @@ export interface SessionKey {
   readonly engine: EngineChoice;
   readonly device: DeviceChoice;
   readonly threads: number;
+  readonly precision?: Precision;
 }
 
 export interface TileTask {

@@ -28,6 +28,7 @@ async function open(key: SessionKey): Promise<Open> {
     engine: key.engine,
     device: key.device,
     threads: key.threads,
+    ...(key.precision ? { precision: key.precision } : {}),
     onNotice: (message: string) => notices.push(message),
   });
   return { session, notices };

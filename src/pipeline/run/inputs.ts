@@ -19,6 +19,7 @@ export const IMAGE_EXTENSIONS = new Set([
   '.avif',
   '.heic',
   '.heif',
+  '.gif',
 ]);
 
 export function isImageName(name: string): boolean {

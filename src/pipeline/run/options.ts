@@ -1,8 +1,12 @@
 /** The options of a restoration run (`durn restore`, `restore()`, the TUI), validated with zod. */
 import { z } from 'zod';
 import { parseWith } from '../../core/validation.ts';
+import { deviceSchema } from '../../models/engines/index.ts';
 
 export const OUTPUT_FORMAT_NAMES = ['jpeg', 'png', 'webp', 'tiff', 'avif', 'heif'] as const;
+
+/** Formats durn writes (HEIC is read, and written as AVIF). */
+const WRITABLE = ['jpeg', 'png', 'webp', 'tiff', 'avif'] as const;
 
 const formatAliases: Record<string, (typeof OUTPUT_FORMAT_NAMES)[number]> = {
   jpg: 'jpeg',
@@ -10,24 +14,37 @@ const formatAliases: Record<string, (typeof OUTPUT_FORMAT_NAMES)[number]> = {
   heic: 'heif',
 };
 
+/** An output format by name, aliases (jpg, tif, heic) and any case accepted. */
+export const OutputFormatSchema = z
+  .string()
+  .transform((f) => formatAliases[f.toLowerCase()] ?? f.toLowerCase())
+  .pipe(z.enum(OUTPUT_FORMAT_NAMES, { error: `one of ${WRITABLE.join(', ')}` }))
+  .refine((f) => f !== 'heif', {
+    // HEIC means HEVC, which this sharp build cannot encode; AV1 under .heic would mislabel AVIF.
+    error: `one of ${WRITABLE.join(', ')} (HEIC needs an HEVC encoder sharp does not ship; use avif)`,
+  });
+
 export const RestoreOptionsSchema = z
   .object({
     inputs: z.array(z.string().min(1)).min(1),
     task: z.string().min(1).optional(),
     preset: z.string().min(1).optional(),
     outDir: z.string().min(1).optional(),
-    suffix: z.string().optional(),
-    format: z
+    /** A name part, never a path: a suffix with a separator or `..` could write anywhere. */
+    suffix: z
       .string()
-      .transform((f) => formatAliases[f.toLowerCase()] ?? f.toLowerCase())
-      .pipe(z.enum(OUTPUT_FORMAT_NAMES))
+      .refine((v) => !/[/\\\0]/.test(v) && !v.includes('..'), {
+        error: 'a suffix without path separators or ".."',
+      })
       .optional(),
+    format: OutputFormatSchema.optional(),
     quality: z.number().int().min(1).max(100).optional(),
     bitDepth: z.union([z.literal(8), z.literal(16)]).optional(),
     overwrite: z.boolean().optional(),
     workers: z.number().int().min(1).max(256).optional(),
-    engine: z.enum(['auto', 'onnx', 'tfjs']).optional(),
-    device: z.enum(['auto', 'cpu', 'cuda']).optional(),
+    engine: z.enum(['auto', 'onnx', 'tfjs', 'torch']).optional(),
+    device: deviceSchema.optional(),
+    precision: z.enum(['fp32', 'bf16']).optional(),
     /** Weights file for every task (key "*") or per task id. */
     weights: z.record(z.string(), z.string().min(1)).optional(),
     tile: z.number().int().min(16).max(16384).optional(),
@@ -43,6 +60,6 @@ export const RestoreOptionsSchema = z
 export type RestoreOptions = z.input<typeof RestoreOptionsSchema>;
 export type ParsedRestoreOptions = z.output<typeof RestoreOptionsSchema>;
 
-export function parseRestoreOptions(value: unknown): ParsedRestoreOptions {
-  return parseWith(RestoreOptionsSchema, value, 'the restore options');
+export function parseRestoreOptions(value: unknown, what = 'the restore options'): ParsedRestoreOptions {
+  return parseWith(RestoreOptionsSchema, value, what);
 }

@@ -22,7 +22,7 @@ export function eventLine(e: RunEvent): string | null {
     case 'file-done':
       return `${e.file} → ${e.output} (${secs(e.seconds)}, ${(e.megapixels / e.seconds).toFixed(3)} MP/s${e.worker ? `, on ${e.worker}` : ''})`;
     case 'file-failed':
-      return `${e.file}: FAILED: ${e.error}`;
+      return `${e.file}: FAILED: ${e.error}${e.hint ? `\n  hint: ${e.hint}` : ''}`;
     case 'file-skipped':
       return `${e.file}: skipped: ${e.reason}`;
     case 'notice':

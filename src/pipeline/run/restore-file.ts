@@ -6,9 +6,10 @@
  */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdir, stat, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
-import { writeFileAtomic } from '../../core/fs/atomic.ts';
+import { stat, writeFile } from 'node:fs/promises';
+import { dirname, extname, resolve } from 'node:path';
+import { DurnUserError } from '../../core/errors.ts';
+import { ensureDir, outputExistsError, writeFileAtomic } from '../../core/fs/atomic.ts';
 import { VERSION } from '../../core/version.ts';
 import { getNetwork } from '../../models/networks/index.ts';
 import type { RunEventListener } from '../events.ts';
@@ -18,6 +19,8 @@ import type { OutputFormat } from '../image/types.ts';
 import { copyMetadata, type Provenance } from '../metadata/copy.ts';
 import type { TilePool } from '../pool/pool.ts';
 import type { Gate } from './gate.ts';
+import { formatOfPath, imageExtension } from './outputs.ts';
+import { checkBitDepth } from './preflight.ts';
 import { type ResolvedStep, restoreTensorTo, type TilingOverride } from './restore-tensor.ts';
 
 export interface FileOptions {
@@ -63,8 +66,35 @@ export async function restoreFile(
   opts: FileOptions,
   ctx: FileContext,
 ): Promise<{ output: string; bytesIn: number; bytesOut: number; megapixels: number }> {
-  const bytesIn = (await stat(input)).size;
+  const inStat = await stat(input);
+  const outStat = await stat(output).catch(() => null);
+  // The original is only ever read: not through the same path, a relative path or a hard link.
+  if (
+    resolve(input) === resolve(output) ||
+    (outStat && outStat.ino === inStat.ino && outStat.dev === inStat.dev)
+  ) {
+    throw new DurnUserError(
+      'INVALID_OPTION',
+      `Expected an output other than the input for ${input} but received ${output}, which is the input itself`,
+      { file: input, hint: 'durn never replaces the photo it restores: choose another output path' },
+    );
+  }
+  // Everything that can refuse the file is checked before the network runs.
+  if (outStat && !opts.overwrite) throw outputExistsError(output);
+  // The output's extension picks its format (a PNG restored to `x.jpg` is written as JPEG).
+  const format = opts.format ?? (imageExtension(output) ? formatOfPath(output) : undefined);
+  if (format) checkBitDepth(opts.bitDepth, format, `the output ${output}`);
+  const bytesIn = inStat.size;
   const decoded = await decodeImage(input, opts.maxPixels === undefined ? {} : { maxPixels: opts.maxPixels });
+  // Decoded by content; a name that says otherwise is worth a word (the output follows its own name).
+  const named = imageExtension(input) ? formatOfPath(input) : null;
+  const held = decoded.format;
+  if (named && held !== 'gif' && named !== held) {
+    ctx.emit({
+      type: 'notice',
+      message: `${input} holds ${held.toUpperCase()} data under a ${extname(input)} name; read as ${held.toUpperCase()}`,
+    });
+  }
   const channels = decoded.pixels.channels === 1 ? 1 : 3;
   const networks = steps.map((s) => getNetwork(s.plugin.networkFor({ channels })));
   ctx.emit({
@@ -74,7 +104,7 @@ export async function restoreFile(
     height: decoded.height,
     steps: steps.map((s, i) => ({ task: s.plugin.id, network: networks[i]!.id })),
   });
-  const encodeOpts = defaultEncodeOptions(decoded, opts.format);
+  const encodeOpts = defaultEncodeOptions(decoded, format);
   // Restored rows are encoded as they leave the stitcher: the full float result is never held.
   const encoder = createEncoder(
     { width: decoded.width, height: decoded.height, channels: decoded.pixels.channels, alpha: decoded.alpha },
@@ -110,8 +140,8 @@ export async function restoreFile(
       })),
     ),
   };
-  if (ctx.signal?.aborted) throw ctx.signal.reason ?? new Error('aborted');
-  await mkdir(dirname(output), { recursive: true });
+  if (ctx.signal?.aborted) throw new DurnUserError('ABORTED', 'The run was cancelled');
+  await ensureDir(dirname(output));
   await writeFileAtomic(
     output,
     async (temp) => {

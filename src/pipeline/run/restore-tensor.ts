@@ -18,6 +18,7 @@ import { planInputFor, planTiles, Stitcher, tileInput } from '../tiling/index.ts
 import { statisticsInput } from '../tiling/statistics.ts';
 import { cropTile } from '../tiling/tensor.ts';
 import type { Gate } from './gate.ts';
+import { tilingFor } from './preflight.ts';
 
 export interface ResolvedStep {
   readonly plugin: TaskPlugin;
@@ -113,8 +114,8 @@ async function runStep(
       'WEIGHTS_MISSING',
       `No weights resolved for ${plugin.id} (network ${network.id})`,
     );
-  const defaults = plugin.tiling[network.id]!;
-  const overlap = ctx.tiling?.overlap ?? defaults.overlap;
+  // The user's overlap, else the plugin's (capped to what a user's tile allows); the tile from memory.
+  const { overlap } = tilingFor(plugin, network.id, ctx.tiling);
   const choice = chooseTile({
     width: image.width,
     height: image.height,

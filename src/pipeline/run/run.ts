@@ -4,8 +4,11 @@
  * says what failed and why. Pause holds new tiles, cancel drops the current files, stop finishes
  * nothing partial: outputs appear only complete, by rename.
  */
+import { stat } from 'node:fs/promises';
 import { resolve as resolvePath } from 'node:path';
 import { DurnUserError, formatError, isUserError } from '../../core/errors.ts';
+import { usableFolder } from '../../core/fs/atomic.ts';
+import { settingsFromEnv } from '../../models/engines/index.ts';
 import type { NetworkId } from '../../models/graph/types.ts';
 import { resolveWeights } from '../../plugins/weights-path.ts';
 import type { RunEvent, RunEventListener, RunSummary } from '../events.ts';
@@ -14,7 +17,9 @@ import { loadPresets, resolveTaskOrPreset } from '../presets/index.ts';
 import { Gate } from './gate.ts';
 import { expandInputs } from './inputs.ts';
 import { type ParsedRestoreOptions, parseRestoreOptions, type RestoreOptions } from './options.ts';
-import { outputPath } from './outputs.ts';
+import { formatOfPath, imageExtension } from './outputs.ts';
+import { planOutputs } from './plan.ts';
+import { checkBitDepth, checkTiling, checkWeights } from './preflight.ts';
 import { restoreFile } from './restore-file.ts';
 import type { ResolvedStep } from './restore-tensor.ts';
 
@@ -112,27 +117,60 @@ export function startRun(options: RestoreOptions, onEvent: RunEventListener): Ru
   finished = (async () => {
     const o = parseRestoreOptions(options);
     const steps = resolveSteps(o);
-    const files = await expandInputs(o.inputs, o.outDir ? { exclude: [o.outDir] } : {});
+    const tiling = {
+      ...(o.tile ? { tile: o.tile } : {}),
+      ...(o.overlap !== undefined ? { overlap: o.overlap } : {}),
+    };
+    checkTiling(steps, tiling);
+    if (o.format) checkBitDepth(o.bitDepth, o.format, 'the format asked for');
+    const found = await expandInputs(o.inputs, o.outDir ? { exclude: [o.outDir] } : {});
     const baseDir = o.inputs.length === 1 ? resolvePath(o.inputs[0]!) : undefined;
+    const named = new Set<string>();
+    for (const i of o.inputs) if ((await stat(i).catch(() => null))?.isFile()) named.add(resolvePath(i));
+    const plan = await planOutputs(found, {
+      format: o.format ?? null,
+      naming: {
+        ...(o.outDir ? { outDir: o.outDir } : {}),
+        ...(o.suffix !== undefined ? { suffix: o.suffix } : {}),
+        ...(baseDir ? { baseDir } : {}),
+      },
+      overwrite: o.overwrite ?? false,
+      named,
+    });
+    for (const f of plan.files) {
+      // A named file without an image extension fails on its own when decoded; not here.
+      const format = imageExtension(f.output) ? formatOfPath(f.output) : null;
+      if (format) checkBitDepth(o.bitDepth, format, `the output ${f.output}`);
+    }
+    if (o.outDir && plan.files.length > 0) await usableFolder(o.outDir);
+    if (plan.files.length > 0) await checkWeights(steps);
+    const files = plan.files.map((f) => f.input);
+    const outputs = new Map(plan.files.map((f) => [f.input, f.output]));
     const pool = new TilePool({
       ...(o.workers ? { workers: o.workers } : {}),
-      engine: o.engine ?? 'auto',
-      device: o.device ?? 'auto',
+      ...(o.engine ? { engine: o.engine } : {}),
+      ...(o.device ? { device: o.device } : {}),
+      ...(o.precision ? { precision: o.precision } : {}),
       onNotice: (message) => onEvent({ type: 'notice', message }),
     });
     const started = performance.now();
     let done = 0;
     let skipped = 0;
+    let cancelled = 0;
     let megapixels = 0;
     const failures: { file: string; error: string }[] = [];
     const emit = (e: RunEvent) => onEvent(e);
     emit({
       type: 'run-start',
-      files: files.length,
+      files: files.length + plan.skipped.length,
       chain: steps.map((s) => s.plugin.id).join(' → '),
-      engine: o.engine ?? 'auto',
+      engine: o.engine ?? settingsFromEnv().DURN_ENGINE ?? 'auto',
     });
     for (const f of files) emit({ type: 'file-queued', file: f });
+    for (const s of plan.skipped) {
+      emit({ type: 'file-queued', file: s.file });
+      emit({ type: 'file-skipped', file: s.file, reason: s.reason });
+    }
 
     const restoreOne = async (file: string) => {
       if (stopping.signal.aborted) return;
@@ -141,11 +179,7 @@ export function startRun(options: RestoreOptions, onEvent: RunEventListener): Ru
       const signal = AbortSignal.any([fileAbort.signal, stopping.signal]);
       const t0 = performance.now();
       try {
-        const out = outputPath(file, o.format ?? null, {
-          ...(o.outDir ? { outDir: o.outDir } : {}),
-          ...(o.suffix !== undefined ? { suffix: o.suffix } : {}),
-          ...(baseDir ? { baseDir } : {}),
-        });
+        const out = outputs.get(file)!;
         const r = await restoreFile(
           file,
           out,
@@ -156,10 +190,7 @@ export function startRun(options: RestoreOptions, onEvent: RunEventListener): Ru
             ...(o.bitDepth ? { bitDepth: o.bitDepth } : {}),
             overwrite: o.overwrite ?? false,
             ...(o.maxPixels ? { maxPixels: o.maxPixels } : {}),
-            tiling: {
-              ...(o.tile ? { tile: o.tile } : {}),
-              ...(o.overlap !== undefined ? { overlap: o.overlap } : {}),
-            },
+            tiling,
             recordedOptions: {
               ...(o.preset ? { preset: o.preset } : {}),
               ...(o.tile ? { tile: o.tile } : {}),
@@ -173,12 +204,14 @@ export function startRun(options: RestoreOptions, onEvent: RunEventListener): Ru
       } catch (err) {
         if (signal.aborted) {
           skipped += 1;
+          if (!stopping.signal.aborted) cancelled += 1;
           emit({ type: 'file-skipped', file, reason: stopping.signal.aborted ? 'run stopped' : 'cancelled' });
         } else if (isUserError(err) && err.code === 'OUTPUT_EXISTS') {
           skipped += 1;
-          emit({ type: 'file-skipped', file, reason: `${formatError(err)} (use --overwrite to replace it)` });
+          emit({ type: 'file-skipped', file, reason: formatError(err) });
         } else {
-          const error = formatError(err);
+          // The event names the file and carries the hint: neither is repeated in the message.
+          const error = formatError(err, { file: false, hint: false });
           failures.push({ file, error });
           emit({
             type: 'file-failed',
@@ -206,11 +239,13 @@ export function startRun(options: RestoreOptions, onEvent: RunEventListener): Ru
     const summary: RunSummary = {
       done,
       failed: failures.length,
-      skipped: skipped + (files.length - done - failures.length - skipped),
+      skipped: plan.skipped.length + skipped + (files.length - done - failures.length - skipped),
       seconds: (performance.now() - started) / 1000,
       megapixels,
       failures,
       ...(pool.engineDescription ? { engine: pool.engineDescription } : {}),
+      ...(stopping.signal.aborted ? { stopped: true } : {}),
+      ...(cancelled > 0 ? { cancelled } : {}),
     };
     emit({ type: 'run-done', summary });
     return summary;

@@ -5,10 +5,10 @@
  */
 import { createHash } from 'node:crypto';
 import { constants, createReadStream } from 'node:fs';
-import { copyFile, link, mkdir, open, readdir, readFile, rename, stat, unlink } from 'node:fs/promises';
+import { copyFile, link, open, readdir, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { dirname, extname, join } from 'node:path';
 import { DurnUserError } from '../../core/errors.ts';
-import { cleanStaleTempFiles } from '../../core/fs/atomic.ts';
+import { cleanStaleTempFiles, ensureDir } from '../../core/fs/atomic.ts';
 
 const TRANSIENT = new Set(['EBUSY', 'EAGAIN', 'ENOSPC', 'EMFILE', 'ENFILE', 'ETXTBSY', 'EDQUOT']);
 
@@ -45,7 +45,7 @@ const exists = (p: string) =>
  * unlink(2) never replaces an existing file; across filesystems it copies (exclusively) instead.
  */
 export async function moveNoClobber(src: string, dest: string): Promise<string> {
-  await mkdir(dirname(dest), { recursive: true });
+  await ensureDir(dirname(dest));
   for (let n = 1; ; n++) {
     const target = numbered(dest, n);
     try {
@@ -97,7 +97,7 @@ function alive(pid: number): boolean {
  * lock file holds the owner's pid; a lock whose process is gone (kill -9, power cut) is taken over.
  */
 export async function acquireLock(file: string): Promise<() => Promise<void>> {
-  await mkdir(dirname(file), { recursive: true });
+  await ensureDir(dirname(file));
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
       const fh = await open(file, 'wx');

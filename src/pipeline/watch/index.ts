@@ -12,6 +12,7 @@ import { TilePool } from '../pool/pool.ts';
 import type { QueueTarget } from '../queue/watch.ts';
 import { type ParsedRestoreOptions, parseRestoreOptions, type RestoreOptions } from '../run/options.ts';
 import { outputPath } from '../run/outputs.ts';
+import { checkBitDepth, checkTiling, checkWeights } from '../run/preflight.ts';
 import { fileSha256, restoreFile } from '../run/restore-file.ts';
 import { resolveSteps } from '../run/run.ts';
 import { numbered } from './files.ts';
@@ -70,6 +71,22 @@ export async function watchFolder(
   } = options;
   const o = parseRestoreOptions({ ...restore, inputs: [input], outDir: out });
   const steps = resolveSteps(o);
+  // Configuration errors stop the watch before it takes a photo: found per photo, they would send
+  // every photo in turn to the failed folder.
+  const tiling = {
+    ...(o.tile ? { tile: o.tile } : {}),
+    ...(o.overlap !== undefined ? { overlap: o.overlap } : {}),
+  };
+  checkTiling(steps, tiling);
+  if (o.bitDepth === 16) {
+    // Outputs keep each photo's format unless one is set: 16 bits needs it set to PNG or TIFF.
+    checkBitDepth(
+      16,
+      o.format ?? 'jpeg',
+      o.format ? 'the format asked for' : 'the format of JPEG photos (no format set)',
+    );
+  }
+  await checkWeights(steps);
   const hash = await chainHash(o);
   // Queue mode loads BullMQ only when asked for, and restores nothing here (no worker threads).
   const queued = queue ? await (await import('../queue/watch.ts')).createQueuedRestorer(o, queue) : null;
@@ -77,8 +94,9 @@ export async function watchFolder(
     ? null
     : new TilePool({
         ...(o.workers ? { workers: o.workers } : {}),
-        engine: o.engine ?? 'auto',
-        device: o.device ?? 'auto',
+        ...(o.engine ? { engine: o.engine } : {}),
+        ...(o.device ? { device: o.device } : {}),
+        ...(o.precision ? { precision: o.precision } : {}),
         onNotice: (message) => emit({ type: 'notice', message }),
       });
   /**
@@ -136,10 +154,7 @@ export async function watchFolder(
             ...(o.bitDepth ? { bitDepth: o.bitDepth } : {}),
             overwrite: target === info.previousOutput,
             ...(o.maxPixels ? { maxPixels: o.maxPixels } : {}),
-            tiling: {
-              ...(o.tile ? { tile: o.tile } : {}),
-              ...(o.overlap !== undefined ? { overlap: o.overlap } : {}),
-            },
+            tiling,
             recordedOptions: { ...(o.preset ? { preset: o.preset } : {}), watch: true },
           },
           { pool: calmPool, emit, signal },

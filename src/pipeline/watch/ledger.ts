@@ -7,9 +7,10 @@
  * States: pending → in-flight → done | failed. A crash (even kill -9) leaves rows in-flight; on
  * open they go back to pending, so work in flight is redone and finished work never is.
  */
-import { mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
-import { DatabaseSync } from 'node:sqlite';
+import type { DatabaseSync } from 'node:sqlite';
+import { ensureDirSync } from '../../core/fs/atomic.ts';
 
 export type LedgerState = 'pending' | 'in-flight' | 'done' | 'failed';
 
@@ -63,8 +64,8 @@ export class Ledger {
    * and `--forget` beside a running watcher, whose in-flight rows are really in flight.
    */
   constructor(file: string, opts: { recover?: boolean } = {}) {
-    if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
-    this.db = new DatabaseSync(file);
+    if (file !== ':memory:') ensureDirSync(dirname(file));
+    this.db = new (sqlite().DatabaseSync)(file);
     this.db.exec(`
       PRAGMA journal_mode = WAL;
       PRAGMA synchronous = FULL;
@@ -217,4 +218,13 @@ export class Ledger {
   close(): void {
     this.db.close();
   }
+}
+
+/**
+ * node:sqlite, loaded when a ledger is first opened rather than when durn is imported: only the
+ * watch folder needs it, and on Node 22 it is still experimental (an ExperimentalWarning printed
+ * into any host application that merely imported durn).
+ */
+function sqlite(): typeof import('node:sqlite') {
+  return createRequire(import.meta.url)('node:sqlite') as typeof import('node:sqlite');
 }

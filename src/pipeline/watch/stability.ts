@@ -32,13 +32,20 @@ export async function waitUntilStable(
   path: string,
   settleMs: number,
   signal?: AbortSignal,
+  /** Called once when the file has settled empty (0 bytes); waiting goes on for content. */
+  onEmpty?: () => void,
 ): Promise<Snapshot | null> {
   let last = await snapshot(path);
+  let toldEmpty = false;
   while (last && !signal?.aborted) {
     await sleep(settleMs, signal);
     const now = await snapshot(path);
     if (!now) return null;
     if (sameSnapshot(last, now) && now.size > 0) return now;
+    if (sameSnapshot(last, now) && !toldEmpty) {
+      toldEmpty = true;
+      onEmpty?.();
+    }
     last = now;
   }
   return null;

@@ -1,8 +1,8 @@
 /** `durn watch --status <out>` and `durn watch --forget <file> --out <dir>`: reading and editing the ledger. */
-import { access } from 'node:fs/promises';
+import { access, readFile, rm } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { DurnUserError } from '../../core/errors.ts';
-import { hashFile } from './files.ts';
+import { hashFile, moveNoClobber } from './files.ts';
 import { Ledger, type LedgerCounts, type LedgerRow } from './ledger.ts';
 import { defaultLedgerPath } from './watcher.ts';
 
@@ -15,10 +15,14 @@ async function openLedger(out: string): Promise<Ledger> {
     () => false,
   );
   if (!found) {
-    throw new DurnUserError('INVALID_INPUT', `Expected a watch ledger in ${resolve(out)} but received none`, {
-      hint: `Pass the --out folder of a \`durn watch\` (it keeps its ledger in ${file}).`,
-      file,
-    });
+    throw new DurnUserError(
+      'INVALID_INPUT',
+      `Expected a watch ledger in ${resolve(out)} but found none there`,
+      {
+        hint: `Pass the --out folder of a \`durn watch\` (it keeps its ledger in ${file}).`,
+        file: resolve(out),
+      },
+    );
   }
   // Not recovering: a watcher may be running, and its in-flight rows are really in flight.
   return new Ledger(file, { recover: false });
@@ -61,11 +65,27 @@ export function printStatus(s: WatchStatus, print: Print): void {
  * (wherever it is now, e.g. in the failed folder), and by the path the ledger knew it under.
  */
 export async function forgetFile(file: string, out: string): Promise<number> {
+  return (await retryFile(file, out)).forgotten;
+}
+
+/**
+ * The one-command retry of a failed photo: forgets it, and when it sits in the failed folder
+ * beside its `.error.txt`, moves it back where it came from (never over another file) so a
+ * running watcher restores it.
+ */
+export async function retryFile(file: string, out: string): Promise<{ forgotten: number; movedTo?: string }> {
   const hash = await hashFile(file).catch(() => null);
   const ledger = await openLedger(out);
+  let forgotten: number;
   try {
-    return (hash ? ledger.forget(hash) : 0) + ledger.forget(resolve(file)) + ledger.forget(file);
+    forgotten = (hash ? ledger.forget(hash) : 0) + ledger.forget(resolve(file)) + ledger.forget(file);
   } finally {
     ledger.close();
   }
+  const note = await readFile(`${file}.error.txt`, 'utf8').catch(() => null);
+  const from = note?.match(/^durn could not restore (.+)$/m)?.[1];
+  if (!from || resolve(from) === resolve(file)) return { forgotten };
+  const movedTo = await moveNoClobber(file, from);
+  await rm(`${file}.error.txt`, { force: true });
+  return { forgotten, movedTo };
 }

@@ -4,12 +4,12 @@
  * content hash is checked against the durable ledger; a bounded number of files is processed at a
  * time while the rest wait as plain paths (so a burst of thousands costs kilobytes, not images).
  */
-import { rm, stat, writeFile } from 'node:fs/promises';
-import { basename, join, relative, resolve, sep } from 'node:path';
+import { open, rm, stat, writeFile } from 'node:fs/promises';
+import { basename, extname, join, relative, resolve, sep } from 'node:path';
 import { watch } from 'chokidar';
 import { DurnUserError, formatError, isUserError } from '../../core/errors.ts';
 import type { WatchListener } from '../events.ts';
-import { isIgnoredName } from '../run/inputs.ts';
+import { isIgnoredName, isImageName } from '../run/inputs.ts';
 import { acquireLock, hashFile, isTransient, moveNoClobber, removeTempFiles } from './files.ts';
 import { Ledger, type LedgerRow } from './ledger.ts';
 import { type Snapshot, sameSnapshot, snapshot, waitUntilStable } from './stability.ts';
@@ -113,7 +113,11 @@ export async function startWatch(
     const abs = resolve(p);
     if (!abs.startsWith(input + sep)) return false; // the root and its ancestors are never ignored
     const parts = relative(input, abs).split(sep);
-    return isExcluded(abs) || parts.some(isIgnoredName) || SYSTEM_FILES.has(parts.at(-1)!.toLowerCase());
+    if (isExcluded(abs) || parts.some(isIgnoredName) || SYSTEM_FILES.has(parts.at(-1)!.toLowerCase()))
+      return true;
+    // Only photos, as `durn restore` finds them in folders: sidecars (.xmp), notes and the like are
+    // someone else's files, never moved to the failed folder. (Folders have no extension: kept.)
+    return extname(abs) !== '' && !isImageName(abs);
   };
 
   const notice = (message: string) => emit({ type: 'notice', message });
@@ -139,8 +143,16 @@ export async function startWatch(
     settling.add(path);
     depth();
     try {
-      const s = await waitUntilStable(path, settleMs, stopping.signal);
-      if (s && !stopping.signal.aborted && !queued.has(path)) {
+      const s = await waitUntilStable(path, settleMs, stopping.signal, () =>
+        emit({
+          type: 'file-skipped',
+          file: path,
+          reason: 'empty file (0 bytes); restored once it has content',
+        }),
+      );
+      // A name without an extension says nothing: its first bytes decide (tethering tools write such).
+      const photo = s !== null && (extname(path) !== '' || (await looksLikeImage(path)));
+      if (s && photo && !stopping.signal.aborted && !queued.has(path)) {
         queued.add(path);
         queue.push(path);
         emit({ type: 'file-queued', file: path });
@@ -233,11 +245,21 @@ export async function startWatch(
           if (now) dirty.add(path);
           return;
         }
-        if (isTransient(err) && attempt <= maxRetries) {
+        if ((isTransient(err) || !aboutThePhoto(err)) && attempt <= maxRetries) {
           emit({ type: 'watch-retry', file: path, attempt, error: formatError(err) });
           await sleep(retryBaseMs * 2 ** (attempt - 1));
           if (stopping.signal.aborted) return;
           continue;
+        }
+        if (!aboutThePhoto(err)) {
+          // Not the photo's fault (configuration, engine, disk): it stays where it is and is
+          // tried again on the next start.
+          ledger.remove(hash, chain);
+          emit({
+            ...failedEvent(path, err),
+            error: `${failedEvent(path, err).error} (left in place; tried again on the next start)`,
+          });
+          return;
         }
         await fail(path, hash, err);
         return;
@@ -276,6 +298,7 @@ export async function startWatch(
         ...(e.hint ? [`hint: ${e.hint}`] : []),
         `when: ${new Date().toISOString()}`,
         `to try again: durn watch --forget ${JSON.stringify(moved)} --out ${JSON.stringify(out)}`,
+        `  (moves it back to ${path} and forgets it; a running watcher restores it)`,
         '',
       ].join('\n'),
     );
@@ -366,4 +389,34 @@ function failedEvent(file: string, err: unknown) {
     code: isUserError(err) ? err.code : typeof (err as { code?: unknown })?.code === 'string' ? 'IO' : 'BUG',
     ...(err instanceof DurnUserError && err.hint ? { hint: err.hint } : {}),
   };
+}
+
+/** Errors that say something about the photo itself; anything else never sends it to failed/. */
+const PHOTO_CODES = new Set(['INVALID_INPUT', 'UNSUPPORTED_FORMAT', 'IMAGE_TOO_LARGE']);
+
+export function aboutThePhoto(err: unknown): boolean {
+  return isUserError(err) && PHOTO_CODES.has(err.code);
+}
+
+/** JPEG, PNG, GIF, TIFF, WebP or HEIF/AVIF by its first bytes. */
+async function looksLikeImage(path: string): Promise<boolean> {
+  const fh = await open(path, 'r').catch(() => null);
+  if (!fh) return false;
+  try {
+    const { buffer, bytesRead } = await fh.read(Buffer.alloc(12), 0, 12, 0);
+    const b = buffer.subarray(0, bytesRead);
+    const at = (offset: number, text: string) =>
+      b.subarray(offset, offset + text.length).toString('latin1') === text;
+    return (
+      (b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff) ||
+      at(0, '\x89PNG') ||
+      at(0, 'GIF8') ||
+      at(0, 'II*\0') ||
+      at(0, 'MM\0*') ||
+      (at(0, 'RIFF') && at(8, 'WEBP')) ||
+      at(4, 'ftyp')
+    );
+  } finally {
+    await fh.close();
+  }
 }

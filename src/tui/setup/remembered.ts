@@ -11,7 +11,7 @@ import { type ConfigContext, userConfigDir } from '../../core/config.ts';
 import { DurnUserError } from '../../core/errors.ts';
 
 export const FORMATS = ['same', 'jpeg', 'png', 'webp', 'tiff', 'avif', 'heif'] as const;
-export const ENGINES = ['auto', 'onnx', 'tfjs'] as const;
+export const ENGINES = ['auto', 'onnx', 'tfjs', 'torch'] as const;
 export const DEVICES = ['auto', 'cpu', 'cuda'] as const;
 
 export const RememberedSchema = z.object({

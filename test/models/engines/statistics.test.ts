@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOnnxSession } from '../../../src/models/engines/onnx/session.ts';
 import { createTfjsSession } from '../../../src/models/engines/tfjs/session.ts';
+import { createTorchSession } from '../../../src/models/engines/torch/session.ts';
 import type { ImageTensor, InferenceSession } from '../../../src/models/engines/types.ts';
 import { statisticChannels, statisticNodes } from '../../../src/models/graph/statistics.ts';
 import type { NetworkId } from '../../../src/models/graph/types.ts';
@@ -14,6 +15,7 @@ import { getNetwork } from '../../../src/models/networks/index.ts';
 import { initialWeights } from '../../../src/models/weights/init.ts';
 import { generateScene } from '../../../src/pipeline/samples/scenes.ts';
 import { cropTile } from '../../../src/pipeline/tiling/tensor.ts';
+import { describeTorch } from '../../helpers/torch.ts';
 
 function maxAbsDiff(a: Float32Array, b: Float32Array): number {
   expect(a.length).toBe(b.length);
@@ -86,6 +88,43 @@ for (const id of CASES) {
     });
   });
 }
+
+describeTorch('statistics on the torch engine', () => {
+  for (const id of CASES) {
+    it(`${id}: collects what onnx collects, and freezes them alike`, async () => {
+      const network = getNetwork(id);
+      const weights = initialWeights(network, 3);
+      for (const [name, t] of weights) {
+        if (name.includes('.se.fc.') && t.data instanceof Float32Array)
+          for (let i = 0; i < t.data.length; i++) t.data[i]! *= 30;
+      }
+      const image = generateScene({ width: 96, height: 80, seed: 5 });
+      const onnx = await createOnnxSession({ network, weights, threads: 1, device: 'cpu' });
+      const torch = await createTorchSession({ network, weights, threads: 1, device: 'cpu' });
+      try {
+        const [a, b] = [await onnx.collectStatistics(image), await torch.collectStatistics(image)];
+        expect(Object.keys(b).sort()).toEqual(Object.keys(a).sort());
+        for (const key of Object.keys(a)) {
+          const scale = Math.max(1e-3, ...Array.from(a[key]!.mean, Math.abs));
+          expect(maxAbsDiff(a[key]!.mean, b[key]!.mean) / scale, key).toBeLessThan(1e-3);
+          if (a[key]!.variance) {
+            const v = Math.max(1e-6, ...Array.from(a[key]!.variance!));
+            expect(maxAbsDiff(a[key]!.variance!, b[key]!.variance!) / v, key).toBeLessThan(1e-3);
+          }
+        }
+        const [plain, frozen] = [await torch.run(image), await torch.run(image, { statistics: a })];
+        expect(maxAbsDiff(plain.data, frozen.data)).toBeLessThan(1e-3);
+        const crop: ImageTensor = cropTile(image, { x: 16, y: 16, width: 64, height: 48 });
+        const [t, o] = [await torch.run(crop, { statistics: a }), await onnx.run(crop, { statistics: a })];
+        expect(maxAbsDiff(t.data, o.data)).toBeLessThan(1e-3);
+        expect(maxAbsDiff(t.data, (await torch.run(crop)).data)).toBeGreaterThan(1e-5);
+      } finally {
+        await torch.dispose();
+        await onnx.dispose();
+      }
+    }, 120_000);
+  }
+});
 
 describe('a network without statistic nodes', () => {
   it('collects nothing and runs alike with empty statistics', async () => {

@@ -17,7 +17,7 @@ import {
   type WatchFolderOptions,
   watchFolder,
 } from '../../../src/pipeline/watch/index.ts';
-import { forgetFile } from '../../../src/pipeline/watch/status.ts';
+import { retryFile } from '../../../src/pipeline/watch/status.ts';
 import { writeScratchWeights } from '../../helpers/models.ts';
 import { greyPng, listFiles, sha256, waitFor, writeGreyPng } from './helpers.ts';
 
@@ -119,7 +119,7 @@ describe('watchFolder', () => {
     expect(await sharp(join(w.out, 'slow.png')).metadata()).toMatchObject({ width: 64, height: 64 });
   });
 
-  it('quarantines corrupt and non-image files with a reason, ignores temp files, and never re-ingests its own folders', async () => {
+  it('quarantines corrupt photos with a reason, leaves non-image files and temp files alone, and never re-ingests its own folders', async () => {
     const base = join(dir, 'nested');
     const input = join(base, 'in');
     const opts = {
@@ -133,7 +133,10 @@ describe('watchFolder', () => {
     const whole = await greyPng(32, 3);
     await writeFile(join(input, 'corrupt.png'), whole.subarray(0, whole.length >> 1));
     await writeFile(join(input, 'notes.txt'), 'not a photo');
+    await writeFile(join(input, 'IMG_0001.xmp'), '<x:xmpmeta xmlns:x="adobe:ns:meta/"/>');
     const ignored = [
+      'IMG_0001.xmp',
+      'notes.txt',
       '.hidden.png',
       'x.png.part',
       'y.jpg.crdownload',
@@ -143,7 +146,7 @@ describe('watchFolder', () => {
     for (const n of ignored) await writeFile(join(input, n), whole);
 
     const w = await start('nested', opts);
-    await waitFor(() => w.ledger().done === 2 && w.ledger().failed === 2, '2 restored and 2 failed');
+    await waitFor(() => w.ledger().done === 2 && w.ledger().failed === 1, '2 restored and 1 failed');
     // A photo written after the moves settles no sooner than anything the moves could have re-fed.
     await writeGreyPng(join(input, 'late.png'), 4);
     await waitFor(() => w.ledger().done === 3, 'the late photo restored');
@@ -151,30 +154,31 @@ describe('watchFolder', () => {
     await w.handle.stop();
 
     const queued = w.of('file-queued').map((e) => e.file.slice(input.length + 1));
-    expect(queued.sort()).toEqual(['corrupt.png', 'good1.png', 'late.png', 'notes.txt', 'sub/good2.png']);
-    expect(w.of('file-failed').map((e) => [e.file.slice(input.length + 1), e.code])).toEqual(
-      expect.arrayContaining([
-        ['corrupt.png', 'INVALID_INPUT'],
-        ['notes.txt', 'INVALID_INPUT'],
-      ]),
-    );
-    expect(await listFiles(opts.failed)).toEqual([
-      'corrupt.png',
-      'corrupt.png.error.txt',
-      'notes.txt',
-      'notes.txt.error.txt',
+    expect(queued.sort()).toEqual(['corrupt.png', 'good1.png', 'late.png', 'sub/good2.png']);
+    expect(w.of('file-failed').map((e) => [e.file.slice(input.length + 1), e.code])).toEqual([
+      ['corrupt.png', 'INVALID_INPUT'],
     ]);
-    const why = await readFile(join(opts.failed, 'notes.txt.error.txt'), 'utf8');
-    expect(why).toMatch(/durn could not restore .*notes\.txt\nreason \(INVALID_INPUT\): .*cannot decode/);
+    expect(await listFiles(opts.failed)).toEqual(['corrupt.png', 'corrupt.png.error.txt']);
+    const why = await readFile(join(opts.failed, 'corrupt.png.error.txt'), 'utf8');
+    expect(why).toMatch(/durn could not restore .*corrupt\.png\nreason \(INVALID_INPUT\): .*cannot decode/);
+    expect(why).toMatch(
+      /to try again: durn watch --forget .*corrupt\.png.*\n {2}\(moves it back to .*in\/corrupt\.png/,
+    );
     expect(await listFiles(opts.processed)).toEqual(['good1.png', 'late.png', 'sub/good2.png']);
     const outs = (await listFiles(opts.out)).filter((f) => !f.startsWith('.durn/'));
     expect(outs).toEqual(['good1.png', 'late.png', 'sub/good2.png']);
     expect((await listFiles(input)).filter((f) => !f.includes('/'))).toEqual(ignored.sort());
+    expect(w.of('file-skipped').map((e) => e.file)).not.toContain(join(input, 'notes.txt'));
 
-    // --forget makes a failed file eligible again, found by its content wherever it now is.
-    expect(await forgetFile(join(opts.failed, 'notes.txt'), opts.out)).toBe(1);
+    // --forget is the whole retry: the ledger forgets it and it goes back where it came from.
+    expect(await retryFile(join(opts.failed, 'corrupt.png'), opts.out)).toEqual({
+      forgotten: 1,
+      movedTo: join(input, 'corrupt.png'),
+    });
+    expect(await listFiles(opts.failed)).toEqual([]);
+    expect(await readFile(join(input, 'corrupt.png'))).toEqual(whole.subarray(0, whole.length >> 1));
     const l = new Ledger(defaultLedgerPath(opts.out), { recover: false });
-    expect(l.counts()).toMatchObject({ done: 3, failed: 1 });
+    expect(l.counts()).toMatchObject({ done: 3, failed: 0 });
     l.close();
   });
 

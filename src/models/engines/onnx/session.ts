@@ -7,6 +7,7 @@
  * a busy host runs sessions in worker threads: 1 intra-op thread per worker there, all cores for
  * a single run on the main thread.
  */
+import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { isMainThread } from 'node:worker_threads';
 import { z } from 'zod';
@@ -205,7 +206,9 @@ export async function createOnnxSession(opts: OnnxSessionOptions): Promise<Infer
     } else if (cudaFailure === null) {
       cudaFailure = `missing ${missing.join(', ')}`;
     }
-    if (device === 'cpu') {
+    // 'auto' on a machine without an NVIDIA GPU is simply the CPU: nothing to tell. A GPU that
+    // CUDA cannot use is worth a word (the user likely expects it to be used).
+    if (device === 'cpu' && nvidiaGpuPresent()) {
       notify(
         opts.onNotice,
         'cuda-fallback',
@@ -335,4 +338,10 @@ function wrap(
       await release(held.key, held.entry);
     },
   };
+}
+
+/** An NVIDIA driver is loaded (Linux: its /proc entry or device node; Windows: its DLL). */
+function nvidiaGpuPresent(): boolean {
+  if (process.platform === 'win32') return existsSync('C:\\Windows\\System32\\nvcuda.dll');
+  return existsSync('/proc/driver/nvidia/version') || existsSync('/dev/nvidia0');
 }

@@ -5,7 +5,7 @@
  * HostTensors, viewing the file buffer where they can.
  */
 import { readFile } from 'node:fs/promises';
-import { DurnUserError } from '../../../core/errors.ts';
+import { DurnUserError, fsReason } from '../../../core/errors.ts';
 import type { HostTensor } from '../types.ts';
 import { found } from '../wording.ts';
 import { PyTuple, type PyValue, unpickle } from './pickle.ts';
@@ -162,7 +162,7 @@ export async function loadTorchObject(path: string): Promise<TorchObject> {
   try {
     buf = await readFile(path);
   } catch (err) {
-    throw new DurnUserError('IO', `Cannot read ${path}: ${(err as Error).message}`, {
+    throw new DurnUserError('IO', `Expected a PyTorch checkpoint for ${path} but received ${fsReason(err)}`, {
       file: path,
       cause: err,
     });

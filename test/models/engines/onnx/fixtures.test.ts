@@ -7,20 +7,10 @@ import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
 import { createOnnxSession } from '../../../../src/models/engines/onnx/session.ts';
 import type { InferenceSession } from '../../../../src/models/engines/types.ts';
-import type { NetworkId } from '../../../../src/models/graph/types.ts';
 import { getNetwork } from '../../../../src/models/networks/index.ts';
 import { readNpy } from '../../../../src/models/weights/npy.ts';
 import { importCheckpoint } from '../../../../src/models/weights/pytorch/import.ts';
-import { describeShared, FIXTURES } from '../../../helpers/shared.ts';
-
-export const FIXTURE_ARCH: Record<string, NetworkId> = {
-  durn_p: 'durn-p',
-  durn_p_no_norm: 'durn-p-nonorm',
-  durn_u: 'durn-u',
-  durn_us: 'durn-us',
-  durn_s: 'durn-s',
-  durn_s_p: 'durn-s-p',
-};
+import { describeShared, FIXTURE_ARCH, FIXTURES } from '../../../helpers/shared.ts';
 
 function maxAbsDiff(a: Float32Array, b: Float32Array): number {
   expect(a.length).toBe(b.length);

@@ -1,0 +1,179 @@
+/**
+ * One durn_torch.py process and its frame protocol: u32 LE JSON length, u64 LE payload length,
+ * the JSON header, then the payload (the header's `arrays`, raw float32, in order). Requests are
+ * answered in order, one at a time. The child is unref'd and its stdin is its lifeline: when this
+ * process exits for any reason (even SIGKILL) the pipe closes and the child exits; it also has
+ * PR_SET_PDEATHSIG and a parent-pid watchdog for the time it spends inside a step.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { DurnBugError, DurnUserError } from '../../../core/errors.ts';
+import { findTorch, type TorchInfo } from './python.ts';
+
+export const SCRIPT = fileURLToPath(new URL('./durn_torch.py', import.meta.url));
+
+export interface NamedArray {
+  readonly name: string;
+  readonly data: Float32Array;
+  readonly shape: readonly number[];
+}
+
+export interface Reply {
+  readonly header: Record<string, unknown>;
+  readonly arrays: Map<string, { data: Float32Array; shape: number[] }>;
+}
+
+interface Waiter {
+  resolve: (r: Reply) => void;
+  reject: (e: Error) => void;
+}
+
+const live = new Set<TorchProcess>();
+
+export class TorchProcess {
+  readonly info: TorchInfo;
+  private readonly child: ChildProcess;
+  private chunks: Buffer[] = [];
+  private buffered = 0;
+  private readonly waiting: Waiter[] = [];
+  private failure: Error | null = null;
+  private stderrTail = '';
+  private closed = false;
+
+  private constructor(info: TorchInfo, child: ChildProcess) {
+    this.info = info;
+    this.child = child;
+    child.stdout!.on('data', (b: Buffer) => this.onData(b));
+    child.stderr!.on('data', (b: Buffer) => {
+      this.stderrTail = (this.stderrTail + b.toString('utf8')).slice(-4000);
+    });
+    child.on('exit', (code, sig) => {
+      live.delete(this);
+      const tail = this.stderrTail.trim().split('\n').slice(-3).join(' | ');
+      this.fail(
+        new DurnBugError(
+          `the torch engine process exited (${sig ?? `code ${code}`})${tail ? `: ${tail}` : ''}`,
+        ),
+      );
+    });
+    child.on('error', (err) => this.fail(err));
+    child.stdin!.on('error', () => {}); // EPIPE after the child died: reported through 'exit'
+    // Neither the child nor its pipes keep the event loop alive: an idle session must not hold a run open.
+    child.unref();
+    for (const s of [child.stdin, child.stdout, child.stderr])
+      (s as unknown as { unref?: () => void }).unref?.();
+  }
+
+  static async start(threads?: number): Promise<TorchProcess> {
+    const info = await findTorch();
+    if (!existsSync(SCRIPT)) throw new DurnBugError(`the torch engine program is missing: ${SCRIPT}`);
+    const env: NodeJS.ProcessEnv = { ...process.env, PYTHONUNBUFFERED: '1', PYTHONDONTWRITEBYTECODE: '1' };
+    if (threads) Object.assign(env, { OMP_NUM_THREADS: String(threads), MKL_NUM_THREADS: String(threads) });
+    // Spinning OpenMP threads collapse when cores are shared (measured 0.25 vs 2 patches/s for a
+    // DuRN-P train step on a busy 2-core host); sleeping ones cost little on an idle one.
+    env.OMP_WAIT_POLICY ??= 'PASSIVE';
+    const child = spawn(info.python, [SCRIPT], { stdio: ['pipe', 'pipe', 'pipe'], env });
+    const p = new TorchProcess(info, child);
+    live.add(p);
+    return p;
+  }
+
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
+  private fail(err: Error): void {
+    this.failure ??= err;
+    for (const w of this.waiting.splice(0)) w.reject(this.failure);
+  }
+
+  private onData(b: Buffer): void {
+    this.chunks.push(b);
+    this.buffered += b.length;
+    for (;;) {
+      if (this.buffered < 12) return;
+      let all = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks);
+      this.chunks = [all];
+      const jl = all.readUInt32LE(0);
+      const pl = Number(all.readBigUInt64LE(4));
+      const total = 12 + jl + pl;
+      if (all.length < total) return;
+      const header = JSON.parse(all.subarray(12, 12 + jl).toString('utf8')) as Record<string, unknown>;
+      const payload = all.subarray(12 + jl, total);
+      all = all.subarray(total);
+      this.chunks = all.length ? [all] : [];
+      this.buffered = all.length;
+      const arrays = new Map<string, { data: Float32Array; shape: number[] }>();
+      let at = 0;
+      for (const a of (header.arrays as { name: string; shape: number[] }[] | undefined) ?? []) {
+        const n = a.shape.reduce((x, y) => x * y, 1);
+        // Copy out: the payload's byte offset need not be 4-byte aligned.
+        const data = new Float32Array(n);
+        new Uint8Array(data.buffer).set(payload.subarray(at, at + 4 * n));
+        arrays.set(a.name, { data, shape: a.shape });
+        at += 4 * n;
+      }
+      const w = this.waiting.shift();
+      if (!w) {
+        this.fail(new DurnBugError('the torch engine process answered a request nobody made'));
+        return;
+      }
+      if (header.ok === false) {
+        const msg = String(header.error);
+        w.reject(
+          header.oom
+            ? new DurnUserError('INVALID_OPTION', `The torch engine ran out of device memory (${msg})`, {
+                hint: 'Lower --batch or --patch (training) or the tile size (restore).',
+              })
+            : new DurnBugError(`the torch engine failed: ${msg}`),
+        );
+      } else w.resolve({ header, arrays });
+    }
+  }
+
+  /** Sends one request; answers arrive in request order. */
+  request(header: Record<string, unknown>, arrays: readonly NamedArray[] = []): Promise<Reply> {
+    if (this.failure) return Promise.reject(this.failure);
+    if (this.closed) return Promise.reject(new DurnBugError('request to a closed torch engine process'));
+    const specs = arrays.map((a) => ({ name: a.name, shape: a.shape }));
+    for (const a of arrays) {
+      const n = a.shape.reduce((x, y) => x * y, 1);
+      if (n !== a.data.length)
+        throw new DurnBugError(`${a.name}: ${a.data.length} values for shape ${a.shape}`);
+    }
+    const json = Buffer.from(JSON.stringify({ ...header, arrays: specs }), 'utf8');
+    const payload = arrays.reduce((s, a) => s + a.data.byteLength, 0);
+    const head = Buffer.alloc(12);
+    head.writeUInt32LE(json.length, 0);
+    head.writeBigUInt64LE(BigInt(payload), 4);
+    const promise = new Promise<Reply>((resolve, reject) => this.waiting.push({ resolve, reject }));
+    // Keep the loop alive while an answer is due (the pipes are unref'd otherwise).
+    (this.child.stdout as unknown as { ref?: () => void }).ref?.();
+    const stdin = this.child.stdin!;
+    stdin.write(head);
+    stdin.write(json);
+    for (const a of arrays) stdin.write(new Uint8Array(a.data.buffer, a.data.byteOffset, a.data.byteLength));
+    return promise.finally(() => {
+      if (this.waiting.length === 0) (this.child.stdout as unknown as { unref?: () => void }).unref?.();
+    });
+  }
+
+  /** Ends the process: asks politely, then closes its stdin (which ends it in any case). */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    live.delete(this);
+    if (this.failure || this.child.exitCode !== null) return;
+    const exited = new Promise<void>((resolve) => this.child.once('exit', () => resolve()));
+    this.child.stdin!.end();
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), 5000);
+    await exited;
+    clearTimeout(timer);
+  }
+}
+
+/** Process ids of the torch processes this thread started and has not closed (tests, diagnostics). */
+export function liveTorchPids(): number[] {
+  return [...live].map((p) => p.pid).filter((pid): pid is number => pid !== undefined);
+}

@@ -1,0 +1,86 @@
+/**
+ * Finding a Python that imports torch: DURN_PYTHON, else `python3`, else `/usr/bin/python3`
+ * (Debian's python3-torch lives there while pyenv or venv pythons shadow it on PATH). The first
+ * interpreter that imports torch wins; the probe runs once per process.
+ */
+import { execFile } from 'node:child_process';
+import { DurnUserError } from '../../../core/errors.ts';
+
+export interface TorchInfo {
+  /** The interpreter that imports torch. */
+  readonly python: string;
+  readonly torch: string;
+  /** CUDA devices torch sees (0 on a CPU build or machine). */
+  readonly cudaDevices: number;
+  readonly gpu: string | null;
+}
+
+export const TORCH_INSTALL_HINT =
+  'Install PyTorch with `pip install torch` (CUDA builds: see pytorch.org) or, on Debian/Ubuntu, ' +
+  '`apt-get install python3-torch`; or point DURN_PYTHON at a Python that has it.';
+
+const PROBE =
+  'import json, torch; c = torch.cuda.is_available(); n = torch.cuda.device_count() if c else 0; ' +
+  'print(json.dumps({"torch": torch.__version__, "cuda": n, "gpu": torch.cuda.get_device_name(0) if n else None}))';
+
+let probed: Promise<TorchInfo> | null = null;
+
+/** Interpreters to try, in order, without duplicates. */
+export function pythonCandidates(env: NodeJS.ProcessEnv = process.env): string[] {
+  const list = env.DURN_PYTHON ? [env.DURN_PYTHON] : ['python3', '/usr/bin/python3'];
+  return [...new Set(list)];
+}
+
+function probeOne(python: string): Promise<TorchInfo | string> {
+  return new Promise((resolve) => {
+    execFile(python, ['-c', PROBE], { timeout: 120_000 }, (err, stdout, stderr) => {
+      if (err) {
+        const why = /No module named/.test(stderr)
+          ? 'has no torch module'
+          : (stderr.trim().split('\n').pop() ?? err.message);
+        resolve(`${python}: ${why || err.message}`);
+        return;
+      }
+      try {
+        const j = JSON.parse(stdout.trim().split('\n').pop() ?? '') as {
+          torch: string;
+          cuda: number;
+          gpu: string | null;
+        };
+        resolve({ python, torch: j.torch, cudaDevices: j.cuda, gpu: j.gpu });
+      } catch {
+        resolve(`${python}: unexpected probe output`);
+      }
+    });
+  });
+}
+
+async function probe(env: NodeJS.ProcessEnv): Promise<TorchInfo> {
+  const tried: string[] = [];
+  for (const python of pythonCandidates(env)) {
+    const r = await probeOne(python);
+    if (typeof r !== 'string') return r;
+    tried.push(r);
+  }
+  throw new DurnUserError(
+    'BACKEND_UNAVAILABLE',
+    `Expected a Python with PyTorch for the torch engine but received none (${tried.join('; ')})`,
+    { hint: TORCH_INSTALL_HINT },
+  );
+}
+
+/** The Python and torch this process uses; rejects with one user error naming both install routes. */
+export function findTorch(env: NodeJS.ProcessEnv = process.env): Promise<TorchInfo> {
+  if (env !== process.env) return probe(env);
+  probed ??= probe(env);
+  return probed;
+}
+
+/** Whether torch is usable, without throwing (engine selection, test skips). */
+export async function torchAvailable(): Promise<TorchInfo | null> {
+  try {
+    return await findTorch();
+  } catch {
+    return null;
+  }
+}

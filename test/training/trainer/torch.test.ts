@@ -1,0 +1,136 @@
+/**
+ * Training on the torch engine (CPU) against the tfjs engine on the same seed: the first steps'
+ * losses agree within float tolerance, a checkpoint written by either engine resumes on the other
+ * (one checkpoint format), `minutes` stops a run cleanly, and provenance names the engine.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { DurnUserError } from '../../../src/core/errors.ts';
+import { loadWeights } from '../../../src/models/weights/safetensors.ts';
+import { train } from '../../../src/plugins/training.ts';
+import { loadCheckpoint } from '../../../src/training/checkpoint.ts';
+import type { TrainOptions } from '../../../src/training/config.ts';
+import type { TrainResult } from '../../../src/training/trainer.ts';
+import { describeTorch } from '../../helpers/torch.ts';
+import { writeScenes } from './images.ts';
+
+const STEPS = 4;
+let dir = '';
+let base: TrainOptions;
+let tfjs: TrainResult;
+let torch: TrainResult;
+
+/** Relative difference of two losses. */
+const rel = (a: number, b: number) => Math.abs(a - b) / Math.max(Math.abs(b), 1e-12);
+
+async function interrupted(o: TrainOptions, at: number): Promise<string> {
+  const controller = new AbortController();
+  const run = train(o, {
+    signal: controller.signal,
+    onProgress: (e) => e.type === 'step' && e.step === at && controller.abort(),
+  });
+  await expect(run).rejects.toSatisfy((e) => e instanceof DurnUserError && e.code === 'ABORTED');
+  return o.checkpoint!;
+}
+
+describeTorch('training on the torch engine (CPU)', () => {
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'durn-torch-train-'));
+    await writeScenes(join(dir, 'data'), 4, 80, 72);
+    base = {
+      task: 'denoise',
+      network: 'durn-p',
+      data: join(dir, 'data'),
+      from: 'scratch',
+      sigma: [50],
+      steps: STEPS,
+      batch: 2,
+      patch: 32,
+      lr: 1e-3,
+      schedule: 'cosine',
+      valEvery: 2,
+      valLimit: 2,
+      valPatch: 32,
+      checkpointEvery: 2,
+      workers: 1, // one BatchNorm batch, as the torch engine computes it
+      ema: 0.9,
+      clip: 5,
+      seed: 5,
+    };
+    tfjs = await train({ ...base, engine: 'tfjs', out: join(dir, 'tfjs.safetensors') });
+    torch = await train({ ...base, engine: 'torch', device: 'cpu', out: join(dir, 'torch.safetensors') });
+  }, 600_000);
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('agrees with tfjs on the first steps of the same seed', () => {
+    const diffs = torch.losses.map((l, i) => rel(l, tfjs.losses[i]!));
+    console.log(`loss tfjs ${tfjs.losses.join(', ')}\nloss torch ${torch.losses.join(', ')}`);
+    expect(diffs[0]).toBeLessThan(1e-5); // same weights, same batch: only float summation order differs
+    for (const d of diffs) expect(d).toBeLessThan(1e-3);
+    for (let i = 0; i < tfjs.validations.length; i++) {
+      expect(Math.abs(torch.validations[i]!.psnr - tfjs.validations[i]!.psnr)).toBeLessThan(0.01);
+    }
+  });
+
+  it('names the engine, device, precision and torch version in provenance', async () => {
+    const p = (await loadWeights(torch.weightsPath, 'durn-p')).metadata.provenance as Record<string, unknown>;
+    expect(p.engine).toBe('torch');
+    expect(p.device).toBe('cpu');
+    expect(p.precision).toBe('fp32');
+    expect(String(p.torch)).toMatch(/^\d+\.\d+/);
+    expect(String(p.backend)).toMatch(/^torch /);
+    expect(torch.dataWait).toBeGreaterThanOrEqual(0);
+  });
+
+  it('resumes a tfjs checkpoint on torch and a torch checkpoint on tfjs', async () => {
+    const a = await interrupted(
+      { ...base, engine: 'tfjs', out: join(dir, 'a.safetensors'), checkpoint: join(dir, 'a.ckpt') },
+      2,
+    );
+    const onTorch = await train({
+      ...base,
+      engine: 'torch',
+      device: 'cpu',
+      resume: a,
+      out: join(dir, 'a.safetensors'),
+    });
+    const b = await interrupted(
+      {
+        ...base,
+        engine: 'torch',
+        device: 'cpu',
+        out: join(dir, 'b.safetensors'),
+        checkpoint: join(dir, 'b.ckpt'),
+      },
+      2,
+    );
+    expect((await loadCheckpoint(b)).state.adamT).toBe(2);
+    const onTfjs = await train({ ...base, engine: 'tfjs', resume: b, out: join(dir, 'b.safetensors') });
+    for (const r of [onTorch, onTfjs]) {
+      expect(r.losses).toHaveLength(STEPS);
+      for (let i = 0; i < STEPS; i++) expect(rel(r.losses[i]!, tfjs.losses[i]!)).toBeLessThan(1e-3);
+    }
+    const sessions = (await loadCheckpoint(b)).state.sessions!;
+    expect(sessions.map((s) => s.backend.split(' ')[0])).toEqual(['torch', 'tfjs']);
+  }, 600_000);
+
+  it('stops cleanly after `minutes` with a checkpoint and weights', async () => {
+    const r = await train({
+      ...base,
+      engine: 'torch',
+      device: 'cpu',
+      steps: 1000,
+      minutes: 0.001,
+      out: join(dir, 'timed.safetensors'),
+    });
+    expect(r.stoppedEarly).toBe(true);
+    expect(r.step).toBeGreaterThanOrEqual(1);
+    expect(r.step).toBeLessThan(1000);
+    expect((await loadCheckpoint(r.checkpointPath)).state.step).toBe(r.step);
+    expect((await loadWeights(r.weightsPath, 'durn-p')).metadata.arch).toBe('durn-p');
+  }, 600_000);
+});
