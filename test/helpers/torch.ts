@@ -9,6 +9,7 @@ export const TORCH: TorchInfo | null = await torchAvailable();
 
 export function describeTorch(name: string, fn: () => void): void {
   if (TORCH) describe(name, fn);
+  // Skipped on purpose, reason in the title: PyTorch is an optional engine, absent on many machines.
   else
     describe.skip(
       `${name} [skipped: no Python with PyTorch (pip install torch, apt-get install python3-torch, or set DURN_PYTHON)]`,
@@ -19,5 +20,6 @@ export function describeTorch(name: string, fn: () => void): void {
 /** CUDA suites: need torch and a GPU it sees. */
 export function describeCuda(name: string, fn: () => void): void {
   if (TORCH && TORCH.cudaDevices > 0) describe(name, fn);
+  // Skipped on purpose, reason in the title: CI and most machines have no NVIDIA GPU.
   else describe.skip(`${name} [skipped: no CUDA GPU visible to PyTorch]`, fn);
 }

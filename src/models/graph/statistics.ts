@@ -80,3 +80,28 @@ export function checkStatistics(g: Graph, stats: GraphStatistics): void {
 export function statisticNames(n: StatisticNode): { mean: string; variance: string } {
   return { mean: `${n.id}.stat_mean`, variance: `${n.id}.stat_var` };
 }
+
+/**
+ * Reads the collected statistics of `nodes` from an engine's named outputs (`statisticNames`);
+ * `engine` names the engine in the error when an output is missing.
+ */
+export function gatherStatistics(
+  nodes: readonly StatisticNode[],
+  output: (name: string) => ArrayLike<number> | undefined,
+  engine: string,
+): Record<string, NodeStatistics> {
+  const stats: Record<string, NodeStatistics> = {};
+  for (const n of nodes) {
+    const names = statisticNames(n);
+    const vector = (name: string) => {
+      const t = output(name);
+      if (!t) throw new DurnBugError(`${engine}: no ${name}`);
+      return Float32Array.from(t);
+    };
+    stats[n.id] =
+      n.op === 'instanceNorm'
+        ? { mean: vector(names.mean), variance: vector(names.variance) }
+        : { mean: vector(names.mean) };
+  }
+  return stats;
+}

@@ -15,8 +15,7 @@ import { DurnBugError, DurnUserError, expected } from '../../../core/errors.ts';
 import {
   checkStatistics,
   type GraphStatistics,
-  type NodeStatistics,
-  statisticNames,
+  gatherStatistics,
   statisticNodes,
 } from '../../graph/statistics.ts';
 import type { NetworkDefinition } from '../../graph/types.ts';
@@ -314,21 +313,14 @@ function wrap(
     async collectStatistics(input: ImageTensor): Promise<GraphStatistics> {
       if (nodes.length === 0) return {};
       const { result } = await infer(input, 'collect');
-      const stats: Record<string, NodeStatistics> = {};
-      for (const n of nodes) {
-        const names = statisticNames(n);
-        const vector = (name: string) => {
+      return gatherStatistics(
+        nodes,
+        (name) => {
           const t = result[name];
-          if (!t || !(t.data instanceof Float32Array))
-            throw new DurnBugError(`onnx ${network.id}: no ${name}`);
-          return Float32Array.from(t.data);
-        };
-        stats[n.id] =
-          n.op === 'instanceNorm'
-            ? { mean: vector(names.mean), variance: vector(names.variance) }
-            : { mean: vector(names.mean) };
-      }
-      return stats;
+          return t && t.data instanceof Float32Array ? t.data : undefined;
+        },
+        `onnx ${network.id}`,
+      );
     },
     async dispose(): Promise<void> {
       if (disposed) return;

@@ -9,7 +9,7 @@ import { DurnBugError, DurnUserError, expected } from '../../../core/errors.ts';
 import {
   checkStatistics,
   type GraphStatistics,
-  type NodeStatistics,
+  gatherStatistics,
   statisticNames,
   statisticNodes,
 } from '../../graph/statistics.ts';
@@ -163,20 +163,7 @@ export async function createTorchSession(opts: TorchSessionOptions): Promise<Inf
     async collectStatistics(input: ImageTensor): Promise<GraphStatistics> {
       if (nodes.length === 0) return {};
       const r = await live.proc.request({ op: 'collect' }, [checkInput(input)]);
-      const stats: Record<string, NodeStatistics> = {};
-      for (const n of nodes) {
-        const names = statisticNames(n);
-        const vector = (name: string) => {
-          const t = r.arrays.get(name);
-          if (!t) throw new DurnBugError(`torch ${network.id}: no ${name}`);
-          return Float32Array.from(t.data);
-        };
-        stats[n.id] =
-          n.op === 'instanceNorm'
-            ? { mean: vector(names.mean), variance: vector(names.variance) }
-            : { mean: vector(names.mean) };
-      }
-      return stats;
+      return gatherStatistics(nodes, (name) => r.arrays.get(name)?.data, `torch ${network.id}`);
     },
     async dispose(): Promise<void> {
       if (disposed) return;
