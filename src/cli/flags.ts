@@ -42,6 +42,16 @@ export function collectMaps(
   return [...prev, { from: normalize(from), to: normalize(to) }];
 }
 
+/** Calls `handler` on SIGINT and SIGTERM until the returned function is called. */
+export function onStopSignals(handler: () => void): () => void {
+  process.on('SIGINT', handler);
+  process.on('SIGTERM', handler);
+  return () => {
+    process.off('SIGINT', handler);
+    process.off('SIGTERM', handler);
+  };
+}
+
 /**
  * Leaves at once (a second Ctrl-C). Not process.exit(): it tears down the worker threads, and one
  * torn down inside ONNX Runtime's native run() aborts the process ("terminate called", status

@@ -8,7 +8,15 @@ import type { RestoreOptions } from '../pipeline/run/options.ts';
 import { eventLine } from '../pipeline/run/report.ts';
 import { type RunHandle, startRun } from '../pipeline/run/run.ts';
 import { shouldUseTui } from '../tui/terminal.ts';
-import { collectMaps, collectWeights, device, inCliWords, wholeNumber as int, quitNow } from './flags.ts';
+import {
+  collectMaps,
+  collectWeights,
+  device,
+  inCliWords,
+  wholeNumber as int,
+  onStopSignals,
+  quitNow,
+} from './flags.ts';
 
 interface Flags {
   task?: string;
@@ -72,12 +80,7 @@ function onInterrupt(handle: RunHandle, say: (m: string) => void): () => void {
       quitNow();
     }
   };
-  process.on('SIGINT', handler);
-  process.on('SIGTERM', handler);
-  return () => {
-    process.off('SIGINT', handler);
-    process.off('SIGTERM', handler);
-  };
+  return onStopSignals(handler);
 }
 
 async function runPlain(options: RestoreOptions, json: boolean): Promise<RunSummary> {

@@ -13,7 +13,7 @@ import { type WatchFolderOptions, type WatchHandle, watchFolder } from '../pipel
 import { printStatus, retryFile, watchStatus } from '../pipeline/watch/status.ts';
 import { shouldUseTui } from '../tui/terminal.ts';
 import type { StartWatch } from '../tui/types.ts';
-import { collectMaps, collectWeights, device, wholeNumber as int, quitNow } from './flags.ts';
+import { collectMaps, collectWeights, device, wholeNumber as int, onStopSignals, quitNow } from './flags.ts';
 
 interface Flags {
   out?: string;
@@ -95,12 +95,7 @@ function onInterrupt(stop: () => void, say: (m: string) => void): () => void {
     say('durn: stopping: no partial files are left; unfinished photos are redone on the next start');
     stop();
   };
-  process.on('SIGINT', handler);
-  process.on('SIGTERM', handler);
-  return () => {
-    process.off('SIGINT', handler);
-    process.off('SIGTERM', handler);
-  };
+  return onStopSignals(handler);
 }
 
 function watchLine(e: RunEvent | WatchEvent, last: { ledger?: WatchEvent }): string | null {
