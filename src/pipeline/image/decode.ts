@@ -9,9 +9,10 @@ import sharp, { type Metadata, type OutputInfo, type SharpOptions } from 'sharp'
 import { z } from 'zod';
 import { DurnUserError } from '../../core/errors.ts';
 import { parseWith } from '../../core/validation.ts';
-import { deviceToWorking, parseIcc, profileTransform } from './icc.ts';
+import { parseIcc, profileTransform } from './icc.ts';
+import { compactSource, interleavedAlpha, planeAlpha } from './source.ts';
 import { decodeTiledPlanar, isTiledPlanarTiff } from './tiff-planar.ts';
-import type { BitDepth, DecodedImage, InputFormat } from './types.ts';
+import type { BitDepth, DecodedImage, DecodedSource, InputFormat } from './types.ts';
 
 /** "Expected X for Y but received Z" with Z as plain words (errors.expected() quotes strings). */
 function expected(what: string, forWhat: string, received: string): string {
@@ -74,7 +75,21 @@ export async function probeFormat(input: string | Buffer, name?: string): Promis
   return format;
 }
 
+/** The photo with its pixels in working space as float32, whole (see decodeSource). */
 export async function decodeImage(input: string | Buffer, opts: DecodeOptions = {}): Promise<DecodedImage> {
+  const { source, alpha, ...rest } = await decodeSource(input, opts);
+  return {
+    ...rest,
+    pixels: source.read({ x: 0, y: 0, width: rest.width, height: rest.height }),
+    alpha: alpha ? alpha(0, rest.height) : null,
+  };
+}
+
+/**
+ * The photo with its samples kept as decoded (1 or 2 bytes each), converted to working-space
+ * floats region by region as they are read: what restoring a large photo holds.
+ */
+export async function decodeSource(input: string | Buffer, opts: DecodeOptions = {}): Promise<DecodedSource> {
   const parsed = { data: parseWith(DecodeOptions, opts, 'the decode options') };
   const maxPixels = parsed.data.maxPixels ?? DEFAULT_MAX_PIXELS;
   const name = parsed.data.name ?? (typeof input === 'string' ? input : '<buffer>');
@@ -184,7 +199,7 @@ export async function decodeImage(input: string | Buffer, opts: DecodeOptions = 
   }
 
   const { info } = raw;
-  const colours = isGrey ? 1 : 3;
+  const colours: 1 | 3 = isGrey ? 1 : 3;
   const alphaCount = info.channels - colours;
   if (alphaCount !== 0 && alphaCount !== 1) {
     throw new DurnUserError(
@@ -198,20 +213,25 @@ export async function decodeImage(input: string | Buffer, opts: DecodeOptions = 
   const samples = is16
     ? new Uint16Array(raw.data.buffer, raw.data.byteOffset, raw.data.length / 2)
     : raw.data;
-  const { planes, alpha: interleavedAlpha } = deinterleave(
+  const levels = is16 ? 65535 : 255;
+  const compact = {
     samples,
-    info.width * info.height,
+    width: info.width,
+    height: info.height,
+    channels: info.channels,
     colours,
-    info.channels,
-    is16 ? 65535 : 255,
-  );
+    levels,
+  };
   // Converting grey+alpha to b-w drops the alpha channel: read it on its own.
   const alpha =
-    interleavedAlpha ?? (isGrey && meta.hasAlpha ? await alphaPlane(bytes, sharpOpts, is16) : null);
-  deviceToWorking(transform, planes, info.width * info.height, is16 ? 65535 : 255);
+    alphaCount === 1
+      ? interleavedAlpha(compact)
+      : isGrey && meta.hasAlpha
+        ? planeAlpha(await alphaPlane(bytes, sharpOpts, is16), info.width, levels)
+        : null;
 
   return {
-    pixels: { data: planes, channels: colours, height: info.height, width: info.width },
+    source: compactSource(compact, transform),
     alpha,
     width: info.width,
     height: info.height,
@@ -227,14 +247,16 @@ export async function decodeImage(input: string | Buffer, opts: DecodeOptions = 
   };
 }
 
-async function alphaPlane(bytes: Buffer, opts: SharpOptions, is16: boolean): Promise<Float32Array> {
+async function alphaPlane(
+  bytes: Buffer,
+  opts: SharpOptions,
+  is16: boolean,
+): Promise<Uint8Array | Uint16Array> {
   const data = await sharp(bytes, opts)
     .extractChannel('alpha') // by name: sharp works in sRGB here, where grey's alpha is band 3
     .raw({ depth: is16 ? 'ushort' : 'uchar' })
     .toBuffer();
-  const samples = is16 ? new Uint16Array(data.buffer, data.byteOffset, data.length / 2) : data;
-  const levels = is16 ? 65535 : 255;
-  return Float32Array.from(samples, (v) => v / levels);
+  return is16 ? new Uint16Array(data.buffer, data.byteOffset, data.length / 2) : data;
 }
 
 function isTiff(bytes: Buffer): boolean {
@@ -354,25 +376,6 @@ function integerDepth(depth: string | undefined): BitDepth | null {
   if (depth === 'uchar') return 8;
   if (depth === 'ushort') return 16;
   return null;
-}
-
-/** Interleaved integer samples → planar float32 colour planes and an optional alpha plane. */
-export function deinterleave(
-  samples: ArrayLike<number>,
-  n: number,
-  colours: number,
-  channels: number,
-  levels: number,
-): { planes: Float32Array; alpha: Float32Array | null } {
-  const planes = new Float32Array(n * colours);
-  const alpha = channels > colours ? new Float32Array(n) : null;
-  const scale = 1 / levels;
-  for (let i = 0; i < n; i++) {
-    const at = i * channels;
-    for (let c = 0; c < colours; c++) planes[c * n + i] = samples[at + c]! * scale;
-    if (alpha) alpha[i] = samples[at + colours]! * scale;
-  }
-  return { planes, alpha };
 }
 
 function describeSpace(icc: Buffer | null, space: string, kind: string): string {

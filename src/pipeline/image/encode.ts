@@ -13,6 +13,7 @@ import { parseWith } from '../../core/validation.ts';
 import type { ImageTensor } from '../../models/engines/types.ts';
 import { getExifTool } from '../metadata/exiftool.ts';
 import { parseIcc, profileTransform, workingToDevice } from './icc.ts';
+import type { AlphaRows } from './source.ts';
 import { type BitDepth, type DecodedImage, OUTPUT_FORMATS, type OutputFormat } from './types.ts';
 
 /** Formats sharp writes at 16 bits per sample here; AVIF/HEIF go to 10/12 bits only, JPEG/WebP 8. */
@@ -33,7 +34,10 @@ export interface EncodableImage {
 }
 
 /** Encode options that reproduce the input: same format (GIF → PNG) and depth where possible. */
-export function defaultEncodeOptions(decoded: DecodedImage, format?: OutputFormat): EncodeOptions {
+export function defaultEncodeOptions(
+  decoded: Pick<DecodedImage, 'format' | 'bitDepth' | 'iccProfile'>,
+  format?: OutputFormat,
+): EncodeOptions {
   const out =
     format ?? (decoded.format === 'gif' ? 'png' : decoded.format === 'heif' ? 'avif' : decoded.format);
   const bitDepth: BitDepth = decoded.bitDepth === 16 && SIXTEEN_BIT_FORMATS.includes(out) ? 16 : 8;
@@ -70,10 +74,13 @@ export interface BandEncoder {
   writeRows(rows: ImageTensor, y: number): void;
   /** Encodes once every row has been written. */
   finish(): Promise<Buffer>;
+  /** As finish, into the file at `path` (created or replaced). */
+  finishTo(path: string): Promise<void>;
 }
 
 export function createEncoder(
-  size: { width: number; height: number; channels: number; alpha: Float32Array | null },
+  /** The alpha whole, or read by rows as bands arrive (a decoded source's, kept compact). */
+  size: { width: number; height: number; channels: number; alpha: Float32Array | AlphaRows | null },
   opts: EncodeOptions,
 ): BandEncoder {
   const parsed = { data: parseWith(EncodeOptions, opts, 'the encode options') };
@@ -90,9 +97,9 @@ export function createEncoder(
   }
   const { width, height, alpha } = size;
   const n = width * height;
-  if ((size.channels !== 1 && size.channels !== 3) || (alpha && alpha.length !== n)) {
+  if ((size.channels !== 1 && size.channels !== 3) || (alpha instanceof Float32Array && alpha.length !== n)) {
     throw new DurnBugError(
-      `createEncoder got ${size.channels} channels, alpha ${alpha?.length} for ${n} pixels`,
+      `createEncoder got ${size.channels} channels, alpha of ${alpha instanceof Float32Array ? alpha.length : 'rows'} for ${n} pixels`,
     );
   }
   const grey = size.channels === 1;
@@ -113,7 +120,7 @@ export function createEncoder(
   const channels = size.channels + (alpha ? 1 : 0);
   const samples = bitDepth === 16 ? new Uint16Array(n * channels) : new Uint8Array(n * channels);
   let written = 0;
-  return {
+  const encoder: BandEncoder = {
     writeRows(rows: ImageTensor, y: number): void {
       const m = rows.width * rows.height;
       if (
@@ -128,7 +135,12 @@ export function createEncoder(
         );
       }
       const device = workingToDevice(transform, rows.data, m);
-      const a = alpha ? alpha.subarray(y * width, y * width + m) : null;
+      const a =
+        alpha instanceof Float32Array
+          ? alpha.subarray(y * width, y * width + m)
+          : alpha
+            ? alpha(y, rows.height)
+            : null;
       interleave(
         device,
         a,
@@ -139,32 +151,43 @@ export function createEncoder(
       );
       written += rows.height;
     },
-    async finish(): Promise<Buffer> {
-      if (written !== height) throw new DurnBugError(`encoder finished after ${written} of ${height} rows`);
-      const scratch = await mkdtemp(join(tmpdir(), 'durn-encode-'));
-      try {
-        let pipeline = sharp(samples, {
-          raw: { width, height, channels: channels as 1 | 2 | 3 | 4 },
-        }).toColourspace(grey ? (bitDepth === 16 ? 'grey16' : 'b-w') : bitDepth === 16 ? 'rgb16' : 'srgb');
-        if (viaLcms && icc !== null) {
-          const iccPath = join(scratch, 'profile.icc');
-          await writeFile(iccPath, icc);
-          pipeline = pipeline.withIccProfile(iccPath, { attach: true });
-        }
-        const buf = await formatPipeline(pipeline, o.format, o.quality, o.lossless ?? false).toBuffer();
-        if (o.format === 'avif' || o.format === 'heif') return buf;
-        // We converted the pixels ourselves, so the original bytes go in unchanged.
-        if (attach && icc !== null) return await attachIcc(buf, icc, o.format, scratch);
-        // The source profile could not be reproduced (CMYK, Lab, 16-bit LUT): the pixels are sRGB,
-        // and the file says so, rather than leaving viewers to guess from a missing profile.
-        if (icc !== null && !viaLcms && !grey)
-          return await attachIcc(buf, await srgbProfile(), o.format, scratch);
-        return buf;
-      } finally {
-        await rm(scratch, { recursive: true, force: true });
-      }
+    finish: () => encodeTo(null) as Promise<Buffer>,
+    finishTo: async (path) => {
+      await encodeTo(path);
     },
   };
+
+  /** Encodes into a new buffer (path null) or straight into the file at `path`. */
+  async function encodeTo(path: string | null): Promise<Buffer | undefined> {
+    if (written !== height) throw new DurnBugError(`encoder finished after ${written} of ${height} rows`);
+    const scratch = await mkdtemp(join(tmpdir(), 'durn-encode-'));
+    try {
+      let pipeline = sharp(samples, {
+        raw: { width, height, channels: channels as 1 | 2 | 3 | 4 },
+      }).toColourspace(grey ? (bitDepth === 16 ? 'grey16' : 'b-w') : bitDepth === 16 ? 'rgb16' : 'srgb');
+      if (viaLcms && icc !== null) {
+        const iccPath = join(scratch, 'profile.icc');
+        await writeFile(iccPath, icc);
+        pipeline = pipeline.withIccProfile(iccPath, { attach: true });
+      }
+      const out = formatPipeline(pipeline, o.format, o.quality, o.lossless ?? false);
+      // A file target never holds the encoded photo in memory (nor reads it back for the profile).
+      const file = path ?? join(scratch, `image.${o.format === 'jpeg' ? 'jpg' : o.format}`);
+      if (path === null && (o.format === 'avif' || o.format === 'heif')) return await out.toBuffer();
+      await out.toFile(file);
+      if (o.format !== 'avif' && o.format !== 'heif') {
+        // We converted the pixels ourselves, so the original bytes go in unchanged.
+        if (attach && icc !== null) await attachIcc(file, icc, scratch);
+        // The source profile could not be reproduced (CMYK, Lab, 16-bit LUT): the pixels are sRGB,
+        // and the file says so, rather than leaving viewers to guess from a missing profile.
+        else if (icc !== null && !viaLcms && !grey) await attachIcc(file, await srgbProfile(), scratch);
+      }
+      return path === null ? await readFile(file) : undefined;
+    } finally {
+      await rm(scratch, { recursive: true, force: true });
+    }
+  }
+  return encoder;
 }
 
 /** Planar [0,1] floats → interleaved integers: clamp, then round half up (floor(v·max + 0.5)). */
@@ -227,12 +250,9 @@ export function srgbProfile(): Promise<Buffer> {
   return srgbIcc;
 }
 
-/** Writes the profile bytes verbatim into PNG/JPEG/WebP/TIFF with ExifTool (sharp would convert). */
-async function attachIcc(buf: Buffer, icc: Buffer, format: OutputFormat, scratch: string): Promise<Buffer> {
-  const file = join(scratch, `image.${format === 'jpeg' ? 'jpg' : format}`);
+/** Writes the profile bytes verbatim into a PNG/JPEG/WebP/TIFF file with ExifTool (sharp would convert). */
+async function attachIcc(file: string, icc: Buffer, scratch: string): Promise<void> {
   const iccPath = join(scratch, 'attach.icc');
-  await writeFile(file, buf);
   await writeFile(iccPath, icc);
   await getExifTool().write(file, {}, { writeArgs: [`-ICC_Profile<=${iccPath}`, '-overwrite_original'] });
-  return readFile(file);
 }

@@ -233,7 +233,18 @@ export function profileTransform(icc: Buffer | null, grey: boolean): ProfileTran
  * `levels` (255 or 65535) lets the curve be tabulated per code value: exact and fast.
  */
 export function deviceToWorking(t: ProfileTransform, planes: Float32Array, n: number, levels: number): void {
-  if (t.kind === 'identity' || t.kind === 'lcms') return;
+  workingConverter(t, levels)(planes, n);
+}
+
+/**
+ * deviceToWorking with its tables built once, for a photo converted region by region: the
+ * same arithmetic, so a region converted alone equals the same pixels of the whole image.
+ */
+export function workingConverter(
+  t: ProfileTransform,
+  levels: number,
+): (planes: Float32Array, n: number) => void {
+  if (t.kind === 'identity' || t.kind === 'lcms') return () => {};
   const lut = (c: Curve) => {
     const table = new Float64Array(levels + 1);
     for (let i = 0; i <= levels; i++) table[i] = evalCurve(c, i / levels);
@@ -242,19 +253,22 @@ export function deviceToWorking(t: ProfileTransform, planes: Float32Array, n: nu
   const at = (table: Float64Array, v: number) => table[Math.round(v * levels)]!;
   if (t.kind === 'grey') {
     const l = lut(t.trc);
-    for (let i = 0; i < n; i++) planes[i] = linearToSrgb(at(l, planes[i]!));
-    return;
+    return (planes, n) => {
+      for (let i = 0; i < n; i++) planes[i] = linearToSrgb(at(l, planes[i]!));
+    };
   }
   const [lr, lg, lb] = t.trc.map(lut) as [Float64Array, Float64Array, Float64Array];
   const m = t.toSrgb;
-  for (let i = 0; i < n; i++) {
-    const r = at(lr, planes[i]!);
-    const g = at(lg, planes[n + i]!);
-    const b = at(lb, planes[2 * n + i]!);
-    planes[i] = linearToSrgb(m[0] * r + m[1] * g + m[2] * b);
-    planes[n + i] = linearToSrgb(m[3] * r + m[4] * g + m[5] * b);
-    planes[2 * n + i] = linearToSrgb(m[6] * r + m[7] * g + m[8] * b);
-  }
+  return (planes, n) => {
+    for (let i = 0; i < n; i++) {
+      const r = at(lr, planes[i]!);
+      const g = at(lg, planes[n + i]!);
+      const b = at(lb, planes[2 * n + i]!);
+      planes[i] = linearToSrgb(m[0] * r + m[1] * g + m[2] * b);
+      planes[n + i] = linearToSrgb(m[3] * r + m[4] * g + m[5] * b);
+      planes[2 * n + i] = linearToSrgb(m[6] * r + m[7] * g + m[8] * b);
+    }
+  };
 }
 
 /** Inverse of deviceToWorking, into a new array of device values in [0,1] (float64 maths). */

@@ -1,5 +1,7 @@
 /** Shapes shared by decode and encode. */
 import type { ImageTensor } from '../../models/engines/types.ts';
+import type { PixelSource } from '../tiling/source.ts';
+import type { AlphaRows } from './source.ts';
 
 /** Formats durn reads (GIF: first frame only) and writes. */
 export type InputFormat = 'jpeg' | 'png' | 'webp' | 'tiff' | 'avif' | 'heif' | 'gif';
@@ -34,4 +36,12 @@ export interface DecodedImage {
   readonly orientation: number;
   /** Pages/frames in the source; only the first is decoded. */
   readonly pages: number;
+}
+
+/** A decoded photo whose samples stay compact until read (decodeSource). */
+export interface DecodedSource extends Omit<DecodedImage, 'pixels' | 'alpha'> {
+  /** Colour channels in working space, read region by region (see DecodedImage.pixels). */
+  readonly source: PixelSource;
+  /** Alpha in [0,1] by rows, or null. */
+  readonly alpha: AlphaRows | null;
 }

@@ -6,14 +6,14 @@
  */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { stat, writeFile } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { dirname, extname, resolve } from 'node:path';
 import { DurnUserError } from '../../core/errors.ts';
 import { ensureDir, outputExistsError, writeFileAtomic } from '../../core/fs/atomic.ts';
 import { VERSION } from '../../core/version.ts';
 import { getNetwork } from '../../models/networks/index.ts';
 import type { RunEventListener } from '../events.ts';
-import { decodeImage } from '../image/decode.ts';
+import { decodeSource } from '../image/decode.ts';
 import { createEncoder, defaultEncodeOptions } from '../image/encode.ts';
 import type { OutputFormat } from '../image/types.ts';
 import { copyMetadata, type Provenance } from '../metadata/copy.ts';
@@ -85,7 +85,11 @@ export async function restoreFile(
   const format = opts.format ?? (imageExtension(output) ? formatOfPath(output) : undefined);
   if (format) checkBitDepth(opts.bitDepth, format, `the output ${output}`);
   const bytesIn = inStat.size;
-  const decoded = await decodeImage(input, opts.maxPixels === undefined ? {} : { maxPixels: opts.maxPixels });
+  // Samples stay as decoded (1–2 bytes each); tiles and bands are converted to float as they are cut.
+  const decoded = await decodeSource(
+    input,
+    opts.maxPixels === undefined ? {} : { maxPixels: opts.maxPixels },
+  );
   // Decoded by content; a name that says otherwise is worth a word (the output follows its own name).
   const named = imageExtension(input) ? formatOfPath(input) : null;
   const held = decoded.format;
@@ -95,7 +99,7 @@ export async function restoreFile(
       message: `${input} holds ${held.toUpperCase()} data under a ${extname(input)} name; read as ${held.toUpperCase()}`,
     });
   }
-  const channels = decoded.pixels.channels === 1 ? 1 : 3;
+  const channels = decoded.source.channels === 1 ? 1 : 3;
   const networks = steps.map((s) => getNetwork(s.plugin.networkFor({ channels })));
   ctx.emit({
     type: 'file-start',
@@ -107,7 +111,7 @@ export async function restoreFile(
   const encodeOpts = defaultEncodeOptions(decoded, format);
   // Restored rows are encoded as they leave the stitcher: the full float result is never held.
   const encoder = createEncoder(
-    { width: decoded.width, height: decoded.height, channels: decoded.pixels.channels, alpha: decoded.alpha },
+    { width: decoded.width, height: decoded.height, channels: decoded.source.channels, alpha: decoded.alpha },
     {
       ...encodeOpts,
       ...(opts.quality === undefined ? {} : { quality: opts.quality }),
@@ -115,7 +119,7 @@ export async function restoreFile(
     },
   );
   await restoreTensorTo(
-    decoded.pixels,
+    decoded.source,
     steps,
     {
       pool: ctx.pool,
@@ -127,7 +131,6 @@ export async function restoreFile(
     },
     (rows, y) => encoder.writeRows(rows, y),
   );
-  const buffer = await encoder.finish();
   const provenance: Provenance = {
     software: 'durn',
     version: VERSION,
@@ -145,7 +148,7 @@ export async function restoreFile(
   await writeFileAtomic(
     output,
     async (temp) => {
-      await writeFile(temp, buffer, { flag: 'wx' });
+      await encoder.finishTo(temp); // encoded straight into the file, never held whole
       await copyMetadata(input, temp, { provenance });
     },
     { overwrite: opts.overwrite ?? false },

@@ -14,9 +14,10 @@ import type { BaseTaskOptions, TaskPlugin } from '../../plugins/types.ts';
 import type { RunEventListener } from '../events.ts';
 import type { TilePool } from '../pool/pool.ts';
 import { chooseTile, WHOLE_MEMORY_CAP } from '../tiling/choose.ts';
-import { planInputFor, planTiles, Stitcher, tileInput } from '../tiling/index.ts';
+import { planInputFor, planTiles, Stitcher } from '../tiling/index.ts';
+import { type PixelSource, readRows, tensorSource } from '../tiling/source.ts';
 import { statisticsInput } from '../tiling/statistics.ts';
-import { cropTile } from '../tiling/tensor.ts';
+import { padReflect } from '../tiling/tensor.ts';
 import type { Gate } from './gate.ts';
 import { tilingFor } from './preflight.ts';
 
@@ -69,9 +70,11 @@ export async function restoreTensor(
 /**
  * As restoreTensor, but the last step's result goes to `sink` band by band as tiles finish, so
  * the full result is never held (memory: the input, a band of rows a tile tall, tiles in flight).
+ * The input may be a source read region by region (a decoded photo kept compact): the first step
+ * then converts only each tile and band it reads to float.
  */
 export async function restoreTensorTo(
-  image: ImageTensor,
+  image: ImageTensor | PixelSource,
   steps: readonly ResolvedStep[],
   ctx: TensorContext,
   sink: RowSink,
@@ -80,15 +83,16 @@ export async function restoreTensorTo(
 }
 
 async function restoreSteps(
-  image: ImageTensor,
+  image: ImageTensor | PixelSource,
   steps: readonly ResolvedStep[],
   ctx: TensorContext,
   sink?: RowSink,
 ): Promise<ImageTensor | undefined> {
-  let current: ImageTensor | undefined = image;
+  let current: ImageTensor | PixelSource | undefined = image;
   for (const [index, step] of steps.entries()) {
     const started = performance.now();
-    current = await runStep(current!, step, index, ctx, index === steps.length - 1 ? sink : undefined);
+    const source: PixelSource = 'read' in current! ? current : tensorSource(current!);
+    current = await runStep(source, step, index, ctx, index === steps.length - 1 ? sink : undefined);
     ctx.emit({
       type: 'step-done',
       file: ctx.file,
@@ -96,11 +100,11 @@ async function restoreSteps(
       seconds: (performance.now() - started) / 1000,
     });
   }
-  return current;
+  return current && 'read' in current ? readRows(current, 0, current.height) : current;
 }
 
 async function runStep(
-  image: ImageTensor,
+  image: PixelSource,
   step: ResolvedStep,
   index: number,
   ctx: TensorContext,
@@ -139,7 +143,13 @@ async function runStep(
   // One tile alone gets every thread of the pool; tiles in parallel get one worker's share each.
   const threads = plan.tiles.length === 1 ? ctx.pool.soloThreads : undefined;
   const stepCtx = { network, options };
-  const input = plugin.preprocess(image, stepCtx);
+  // preprocess is pointwise: applied to each region as it is read, never to the whole image.
+  const input: PixelSource = {
+    width: image.width,
+    height: image.height,
+    channels: network.inChannels,
+    read: (rect) => plugin.preprocess(image.read(rect), stepCtx),
+  };
   let statistics: GraphStatistics | undefined;
   let statisticsFactor: number | undefined;
   if (freeze) {
@@ -164,15 +174,7 @@ async function runStep(
     network.outChannels,
     sink
       ? {
-          onRows: (rows, y) =>
-            sink(
-              plugin.postprocess(
-                rows,
-                cropTile(image, { x: 0, y, width: image.width, height: rows.height }),
-                stepCtx,
-              ),
-              y,
-            ),
+          onRows: (rows, y) => sink(plugin.postprocess(rows, readRows(image, y, rows.height), stepCtx), y),
         }
       : {},
   );
@@ -209,10 +211,8 @@ async function runStep(
       await ctx.gate?.wait(ctx.signal);
       throwIfAborted(ctx.signal);
       const tile = plan.tiles[next++]!;
-      let x = tileInput(input, tile);
-      // The pool takes the tile's buffer; never hand it the image's own.
-      if (x.data.buffer === input.data.buffer || x.data.buffer === image.data.buffer)
-        x = { ...x, data: x.data.slice() };
+      // A read is a new buffer, so the pool may take it.
+      const x = padReflect(input.read(tile.input), tile.pads);
       const out = await ctx.pool
         .run(network.id, weightsPath, x, {
           ...(ctx.signal ? { signal: ctx.signal } : {}),
@@ -236,5 +236,5 @@ async function runStep(
   const output = stitcher.finish();
   if (sink) return undefined;
   if (!output) throw new DurnUserError('ABORTED', 'The step finished without output');
-  return plugin.postprocess(output, image, stepCtx);
+  return plugin.postprocess(output, readRows(image, 0, image.height), stepCtx);
 }

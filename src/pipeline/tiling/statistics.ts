@@ -4,6 +4,7 @@
  * by a whole factor (box average), then padded by reflection to a size the network accepts.
  */
 import type { ImageTensor } from '../../models/engines/types.ts';
+import { type PixelSource, readRows } from './source.ts';
 import { padReflect } from './tensor.ts';
 
 export interface StatisticsInput {
@@ -40,14 +41,20 @@ export function shrink(image: ImageTensor, f: number): ImageTensor {
   return { data, channels: image.channels, height, width };
 }
 
-/** `image` (or a shrunk copy of at most `maxPixels`) padded to the network's size rules. */
+/** Output rows shrunk per read when the source is read in bands. */
+const BAND_ROWS = 64;
+
+/**
+ * `source` (or a copy shrunk to at most `maxPixels`) padded to the network's size rules. A shrunk
+ * copy is read in bands of whole blocks, so only the small copy and one band are ever held.
+ */
 export function statisticsInput(
-  image: ImageTensor,
+  source: PixelSource,
   network: { readonly sizeMultiple: number; readonly minSide: number },
   maxPixels: number,
 ): StatisticsInput {
-  const factor = Math.max(1, Math.ceil(Math.sqrt((image.width * image.height) / maxPixels)));
-  const small = shrink(image, factor);
+  const factor = Math.max(1, Math.ceil(Math.sqrt((source.width * source.height) / maxPixels)));
+  const small = factor === 1 ? readRows(source, 0, source.height) : shrinkSource(source, factor);
   const m = network.sizeMultiple;
   const side = (v: number) => Math.ceil(Math.max(v, network.minSide) / m) * m;
   const padded = padReflect(small, {
@@ -56,6 +63,21 @@ export function statisticsInput(
     right: side(small.width) - small.width,
     bottom: side(small.height) - small.height,
   });
-  // The pool takes ownership of the buffer it is given: never hand it the caller's image.
-  return { image: padded === image ? { ...image, data: image.data.slice() } : padded, factor };
+  // Reads are the caller's own buffers, so the pool may take this one.
+  return { image: padded, factor };
+}
+
+/** shrink(whole image, f), read BAND_ROWS output rows (f times as many input rows) at a time. */
+function shrinkSource(source: PixelSource, f: number): ImageTensor {
+  const width = Math.max(1, Math.floor(source.width / f));
+  const height = Math.max(1, Math.floor(source.height / f));
+  const channels = source.channels;
+  const data = new Float32Array(channels * width * height);
+  for (let y = 0; y < height; y += BAND_ROWS) {
+    const rows = Math.min(BAND_ROWS, height - y);
+    const band = shrink(readRows(source, y * f, Math.min(rows * f, source.height - y * f)), f);
+    for (let c = 0; c < channels; c++)
+      data.set(band.data.subarray(c * rows * width, (c + 1) * rows * width), (c * height + y) * width);
+  }
+  return { data, channels, height, width };
 }
