@@ -124,6 +124,7 @@ async function runStep(
     width: image.width,
     height: image.height,
     sizeMultiple: network.sizeMultiple,
+    minSide: network.minSide,
     bytesPerPixel: bytesPerPixel(network.graph),
     overlap,
     workers: ctx.pool.workers,

@@ -2,13 +2,19 @@
  * Tile size from memory (pure): a network needs `bytesPerPixel` per input pixel while it runs
  * (its peak live activations, models/graph/memory.ts, times the engine's slack). The whole image
  * runs as one tile, on one worker with every thread, when it fits `wholeBytes`; otherwise the
- * tile memory budget is shared by the workers and each tile is the largest square that fits its
- * share. `--tile` overrides the size; the overlap stays the plugin's (the receptive radius).
+ * tile memory budget is shared by the workers, and each tile is the square within its share that
+ * computes the fewest pixels for this image: tiles are spread evenly, so a tile a little smaller
+ * than the largest that fits often covers the image with as many tiles, less context and less
+ * memory. `--tile` overrides the size; the overlap stays the plugin's (the receptive radius).
  */
+import { planAxis } from './plan.ts';
+
 export interface TileChoiceInput {
   readonly width: number;
   readonly height: number;
   readonly sizeMultiple: number;
+  /** The network's minimum side (tiles are padded up to it); default 1. */
+  readonly minSide?: number;
   readonly bytesPerPixel: number;
   readonly overlap: number;
   readonly workers: number;
@@ -26,8 +32,12 @@ export interface TileChoice {
   readonly reason: string;
 }
 
-/** Tiles of all workers together stay within this (and half the free memory). */
-export const TILE_MEMORY_CAP = 512 * 2 ** 20;
+/**
+ * Tiles of all workers together stay within this (and half the free memory). 448 MB rather than
+ * 512: with the fewest-pixels choice a 50-MP photo computes as many pixels as 512 MB's largest
+ * tile did (93 MP for DuRN-P), and the workers hold ~80 MB less.
+ */
+export const TILE_MEMORY_CAP = 448 * 2 ** 20;
 /** A whole image runs as one tile up to this much memory. */
 export const WHOLE_MEMORY_CAP = 1024 * 2 ** 20;
 export const MAX_CHOSEN_TILE = 4096;
@@ -54,10 +64,35 @@ export function chooseTile(o: TileChoiceInput): TileChoice {
   const fit = Math.floor(Math.sqrt(share / o.bytesPerPixel) / m) * m;
   // A tile must own pixels beyond its two overlaps to make progress at all.
   const floor = Math.ceil((2 * o.overlap + Math.max(8, 4 * m) + 64) / m) * m;
-  const tile = Math.min(MAX_CHOSEN_TILE, Math.max(floor, fit));
+  const largest = Math.min(MAX_CHOSEN_TILE, Math.max(floor, fit));
+  const tile = fewestPixels(o, floor, largest);
   return {
     tile,
     whole: false,
     reason: `${mb(tile * tile * o.bytesPerPixel)} a tile × ${o.workers} worker${o.workers === 1 ? '' : 's'}, ${mb(o.freeBytes)} free`,
   };
+}
+
+/** Pixels the network computes over the image with square tiles of `tile` (padding included). */
+export function computedPixels(
+  o: Pick<TileChoiceInput, 'width' | 'height' | 'overlap' | 'sizeMultiple' | 'minSide'>,
+  tile: number,
+): number {
+  const sum = (length: number) =>
+    planAxis(length, tile, o.overlap, o.sizeMultiple, o.minSide ?? 1).padded.reduce((a, b) => a + b, 0);
+  return sum(o.width) * sum(o.height);
+}
+
+/** The tile in [floor, largest] (multiples of the size multiple) computing the fewest pixels; ties: the larger. */
+function fewestPixels(o: TileChoiceInput, floor: number, largest: number): number {
+  let best = largest;
+  let bestPixels = computedPixels(o, largest);
+  for (let t = largest - o.sizeMultiple; t >= floor; t -= o.sizeMultiple) {
+    const pixels = computedPixels(o, t);
+    if (pixels < bestPixels) {
+      best = t;
+      bestPixels = pixels;
+    }
+  }
+  return best;
 }
