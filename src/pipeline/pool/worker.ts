@@ -4,6 +4,7 @@
  * transfer.
  */
 import { DurnUserError } from '../../core/errors.ts';
+import { release } from '../../core/memory.ts';
 import { createSession } from '../../models/engines/index.ts';
 import type { InferenceSession } from '../../models/engines/types.ts';
 import { getNetwork, isNetworkId, registerNetwork } from '../../models/networks/index.ts';
@@ -53,9 +54,12 @@ export default async function runTile(task: TileTask): Promise<TileResult | Stat
     const input = { data: task.data, channels: task.channels, height: task.height, width: task.width };
     if (task.kind === 'collect') {
       const statistics = await session.collectStatistics(input);
+      release(task.data);
       return { statistics, engine: session.description, notices: notices.splice(0) };
     }
     const out = await session.run(input, task.statistics ? { statistics: task.statistics } : {});
+    // The tile was moved here and is spent: freed now, not when this thread next collects.
+    if (out.data !== task.data) release(task.data);
     const result: TileResult = {
       data: out.data,
       channels: out.channels,

@@ -5,6 +5,7 @@
  */
 import { freemem } from 'node:os';
 import { DurnUserError } from '../../core/errors.ts';
+import { release } from '../../core/memory.ts';
 import type { ImageTensor } from '../../models/engines/types.ts';
 import { bytesPerPixel } from '../../models/graph/memory.ts';
 import type { GraphStatistics } from '../../models/graph/statistics.ts';
@@ -54,7 +55,10 @@ function throwIfAborted(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw new DurnUserError('ABORTED', 'The run was cancelled');
 }
 
-/** Finished rows of the result, top to bottom: `rows.height` rows starting at image row `y`. */
+/**
+ * Finished rows of the result, top to bottom: `rows.height` rows starting at image row `y`. The
+ * rows are the sink's during the call only: their memory is freed when it returns.
+ */
 export type RowSink = (rows: ImageTensor, y: number) => void;
 
 export async function restoreTensor(
@@ -149,7 +153,12 @@ async function runStep(
     width: image.width,
     height: image.height,
     channels: network.inChannels,
-    read: (rect) => plugin.preprocess(image.read(rect), stepCtx),
+    read: (rect) => {
+      const region = image.read(rect);
+      const x = plugin.preprocess(region, stepCtx);
+      if (x.data !== region.data) release(region.data);
+      return x;
+    },
   };
   let statistics: GraphStatistics | undefined;
   let statisticsFactor: number | undefined;
@@ -175,7 +184,12 @@ async function runStep(
     network.outChannels,
     sink
       ? {
-          onRows: (rows, y) => sink(plugin.postprocess(rows, readRows(image, y, rows.height), stepCtx), y),
+          onRows: (rows, y) => {
+            const before = readRows(image, y, rows.height);
+            const out = plugin.postprocess(rows, before, stepCtx);
+            sink(out, y);
+            release(rows.data, before.data, out.data); // the sink has taken what it needs
+          },
         }
       : {},
   );
@@ -187,6 +201,7 @@ async function runStep(
     for (let o = waiting.get(nextToStitch); o; o = waiting.get(nextToStitch)) {
       waiting.delete(nextToStitch);
       stitcher.add(plan.tiles[nextToStitch]!, o);
+      release(o.data); // accumulated: the tile's output is dead
       nextToStitch += 1;
     }
   };
@@ -213,7 +228,9 @@ async function runStep(
       throwIfAborted(ctx.signal);
       const tile = plan.tiles[next++]!;
       // A read is a new buffer, so the pool may take it.
-      const x = padReflect(input.read(tile.input), tile.pads);
+      const region = input.read(tile.input);
+      const x = padReflect(region, tile.pads);
+      if (x !== region) release(region.data);
       const out = await ctx.pool
         .run(network.id, weightsPath, x, {
           ...(ctx.signal ? { signal: ctx.signal } : {}),

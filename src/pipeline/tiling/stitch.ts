@@ -16,7 +16,6 @@
 import { DurnBugError, invariant } from '../../core/errors.ts';
 import type { ImageTensor } from '../../models/engines/types.ts';
 import type { AxisPlan, Tile, TilePlan } from './plan.ts';
-import { unpad } from './tensor.ts';
 
 function ramp(t: number): number {
   return 0.5 - 0.5 * Math.cos(Math.PI * t);
@@ -105,11 +104,10 @@ export class Stitcher {
       output.channels === this.channels,
       `tile has ${output.channels} channels, expected ${this.channels}`,
     );
-    let out = output;
-    if (output.width === tile.paddedWidth && output.height === tile.paddedHeight)
-      out = unpad(output, tile.pads);
+    // A padded output is read in place (its padding skipped), not copied without it.
+    const padded = output.width === tile.paddedWidth && output.height === tile.paddedHeight;
     invariant(
-      out.width === tile.input.width && out.height === tile.input.height,
+      padded || (output.width === tile.input.width && output.height === tile.input.height),
       `tile ${tile.index} output is ${output.width}×${output.height}, expected ${tile.paddedWidth}×${tile.paddedHeight}`,
     );
     if (this.onRows) {
@@ -119,12 +117,12 @@ export class Stitcher {
       );
       if (tile.col === 0 && tile.row > 0) this.flush(tile.output.y);
     }
-    this.accumulate(tile, out);
+    this.accumulate(tile, output, padded ? tile.pads : { top: 0, left: 0 });
     this.added[tile.index] = 1;
     this.count++;
   }
 
-  private accumulate(tile: Tile, out: ImageTensor): void {
+  private accumulate(tile: Tile, out: ImageTensor, pads: { top: number; left: number }): void {
     const { x: wx, y: wy } = featherProfiles(tile, this.plan);
     const { output: o, input: i } = tile;
     const W = this.plan.width;
@@ -134,7 +132,7 @@ export class Stitcher {
       for (let r = 0; r < o.height; r++) {
         const yy = o.y + r;
         const wyr = wy[r]!;
-        const src = c * outPlane + (yy - i.y) * out.width + (o.x - i.x);
+        const src = c * outPlane + (yy - i.y + pads.top) * out.width + (o.x - i.x + pads.left);
         const dst = c * bufPlane + (yy - this.bandY) * W + o.x;
         for (let k = 0; k < o.width; k++) this.buffer[dst + k]! += wyr * wx[k]! * out.data[src + k]!;
       }
