@@ -51,5 +51,16 @@ export interface InferenceSession {
    * return an empty object.
    */
   collectStatistics(input: ImageTensor): Promise<GraphStatistics>;
+  /**
+   * Memory free on the session's GPU as last seen (after opening, then after each run), for
+   * engines that can tell (torch on CUDA); absent for CPU sessions and engines that cannot.
+   */
+  deviceMemory?(): DeviceMemory | undefined;
   dispose(): Promise<void>;
+}
+
+/** A GPU's memory as its engine reports it, in bytes. */
+export interface DeviceMemory {
+  readonly freeBytes: number;
+  readonly totalBytes: number;
 }

@@ -8,14 +8,22 @@
  * abandons the tile's result at once, and close() waits for tiles still running before the
  * threads are ended.
  */
-import { availableParallelism } from 'node:os';
+import { availableParallelism, freemem } from 'node:os';
 import { Piscina } from 'piscina';
 import { type DurnErrorCode, DurnUserError } from '../../core/errors.ts';
+import { release } from '../../core/memory.ts';
 import { nvidiaDriverPresent, settingsFromEnv } from '../../models/engines/index.ts';
-import type { DeviceChoice, EngineChoice, ImageTensor, Precision } from '../../models/engines/types.ts';
+import type {
+  DeviceChoice,
+  DeviceMemory,
+  EngineChoice,
+  ImageTensor,
+  Precision,
+} from '../../models/engines/types.ts';
 import type { GraphStatistics } from '../../models/graph/statistics.ts';
 import type { NetworkId } from '../../models/graph/types.ts';
 import { getNetwork, isBuiltinNetwork } from '../../models/networks/index.ts';
+import type { TileMemory } from '../tiling/choose.ts';
 import type { SerializedError, StatisticsResult, TileResult, TileTask } from './protocol.ts';
 import { moveWith } from './transfer.ts';
 
@@ -50,6 +58,10 @@ export class TilePool {
   private readonly onNotice: ((message: string) => void) | undefined;
   /** Description of the engine the workers use, known after the first tile. */
   engineDescription = '';
+  /** The GPU's memory as the engine last reported it (torch on CUDA), for sizing tiles. */
+  private deviceMemory: DeviceMemory | undefined;
+  /** The workers may run on a GPU: an NVIDIA driver, and a device other than cpu. */
+  private readonly mayUseGpu: boolean;
   private running = 0;
   private readonly waiting: (() => void)[] = [];
   /** Tiles inside a worker, settled or not: close() waits for them. */
@@ -73,6 +85,7 @@ export class TilePool {
       1,
       opts.threadsPerWorker ?? env.DURN_THREADS ?? Math.floor(cores / this.workers),
     );
+    this.mayUseGpu = this.device !== 'cpu' && this.engine !== 'tfjs' && nvidiaDriverPresent();
     this.onNotice = opts.onNotice;
     this.piscina = new Piscina({
       filename: WORKER.href,
@@ -95,6 +108,30 @@ export class TilePool {
    */
   get soloThreads(): number {
     return this.active === 0 ? this.workers * this.threadsPerWorker : this.threadsPerWorker;
+  }
+
+  /**
+   * Where this network's tiles will run, for sizing them (tiling/choose.ts tileBudget). Where a
+   * GPU may serve them and no tile has run yet, a tiny tile opens the session first to learn
+   * which device the engine took; CPU-only pools answer at once.
+   */
+  async tileMemory(network: NetworkId, weightsPath: string, signal?: AbortSignal): Promise<TileMemory> {
+    if (!this.engineDescription && this.mayUseGpu) {
+      const { graph, minSide, sizeMultiple } = getNetwork(network);
+      const side = Math.ceil(Math.max(minSide, 16) / sizeMultiple) * sizeMultiple;
+      const probe = new Float32Array(graph.inChannels * side * side);
+      const out = await this.run(
+        network,
+        weightsPath,
+        { data: probe, channels: graph.inChannels, height: side, width: side },
+        signal ? { signal } : {},
+      );
+      release(out.data);
+    }
+    if (/\bcuda\b/.test(this.engineDescription)) {
+      return this.deviceMemory ? { kind: 'gpu', freeBytes: this.deviceMemory.freeBytes } : { kind: 'gpu' };
+    }
+    return { kind: 'cpu', freeBytes: freemem() };
   }
 
   /** Tiles that can be in flight without idling a worker: enough to hide the stitching. */
@@ -197,6 +234,7 @@ export class TilePool {
       throw err;
     }
     this.engineDescription = result.engine;
+    if ('deviceMemory' in result && result.deviceMemory) this.deviceMemory = result.deviceMemory;
     for (const n of result.notices) {
       if (!this.seenNotices.has(n)) {
         this.seenNotices.add(n);

@@ -1,5 +1,5 @@
 /** Messages between the tile pool and its worker threads. Tile buffers are transferred, not copied. */
-import type { DeviceChoice, EngineChoice, Precision } from '../../models/engines/types.ts';
+import type { DeviceChoice, DeviceMemory, EngineChoice, Precision } from '../../models/engines/types.ts';
 import type { GraphStatistics } from '../../models/graph/statistics.ts';
 import type { NetworkDefinition, NetworkId } from '../../models/graph/types.ts';
 
@@ -41,6 +41,8 @@ export interface TileResult {
   readonly engine: string;
   /** Notices the engine raised while opening (e.g. a CUDA fallback), reported once by the pool. */
   readonly notices: readonly string[];
+  /** The GPU's memory after the run, when the engine reports it (torch on CUDA). */
+  readonly deviceMemory?: DeviceMemory;
 }
 
 /** A DurnUserError crossing the thread boundary (structured clone keeps only plain fields). */

@@ -60,6 +60,7 @@ export default async function runTile(task: TileTask): Promise<TileResult | Stat
     const out = await session.run(input, task.statistics ? { statistics: task.statistics } : {});
     // The tile was moved here and is spent: freed now, not when this thread next collects.
     if (out.data !== task.data) release(task.data);
+    const deviceMemory = session.deviceMemory?.();
     const result: TileResult = {
       data: out.data,
       channels: out.channels,
@@ -67,6 +68,7 @@ export default async function runTile(task: TileTask): Promise<TileResult | Stat
       width: out.width,
       engine: session.description,
       notices: notices.splice(0),
+      ...(deviceMemory ? { deviceMemory } : {}),
     };
     return moveWith(result, [result.data.buffer]);
   } catch (err) {

@@ -3,7 +3,6 @@
  * tiles with enough context for the network, tiles run in the worker pool (a bounded number in
  * flight, so memory holds a few tiles whatever the image size), and outputs are blended back.
  */
-import { freemem } from 'node:os';
 import { DurnUserError } from '../../core/errors.ts';
 import { release } from '../../core/memory.ts';
 import type { ImageTensor } from '../../models/engines/types.ts';
@@ -14,7 +13,7 @@ import { getNetwork } from '../../models/networks/index.ts';
 import type { BaseTaskOptions, TaskPlugin } from '../../plugins/types.ts';
 import type { RunEventListener } from '../events.ts';
 import type { TilePool } from '../pool/pool.ts';
-import { chooseTile, WHOLE_MEMORY_CAP } from '../tiling/choose.ts';
+import { chooseTile, tileBudget } from '../tiling/choose.ts';
 import { planInputFor, planTiles, Stitcher } from '../tiling/index.ts';
 import { type PixelSource, readRows, tensorSource } from '../tiling/source.ts';
 import { statisticsInput } from '../tiling/statistics.ts';
@@ -124,6 +123,8 @@ async function runStep(
     );
   // The user's overlap, else the plugin's (capped to what a user's tile allows); the tile from memory.
   const { overlap } = tilingFor(plugin, network.id, ctx.tiling);
+  // CPU workers size tiles from free RAM; a GPU from its own free memory (tiling/choose.ts).
+  const budget = tileBudget(await ctx.pool.tileMemory(network.id, weightsPath, ctx.signal));
   const choice = chooseTile({
     width: image.width,
     height: image.height,
@@ -132,7 +133,8 @@ async function runStep(
     bytesPerPixel: bytesPerPixel(network.graph),
     overlap,
     workers: ctx.pool.workers,
-    freeBytes: freemem(),
+    freeBytes: budget.freeBytes,
+    budget,
     ...(ctx.tiling?.tile === undefined ? {} : { tile: ctx.tiling.tile }),
   });
   // A whole image has no neighbours: its overlap only has to pass the plan's checks.
@@ -166,7 +168,7 @@ async function runStep(
     await ctx.gate?.wait(ctx.signal);
     throwIfAborted(ctx.signal);
     // The statistics pass runs alone, with every thread, within the whole-image memory cap.
-    const pixels = Math.min(freemem() / 2, WHOLE_MEMORY_CAP) / bytesPerPixel(network.graph);
+    const pixels = Math.min(budget.freeBytes / 2, budget.wholeCap) / bytesPerPixel(network.graph);
     const source = statisticsInput(input, network, ctx.tiling?.statisticsPixels ?? pixels);
     statistics = await ctx.pool.collectStatistics(
       network.id,

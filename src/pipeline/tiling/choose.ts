@@ -20,6 +20,8 @@ export interface TileChoiceInput {
   readonly workers: number;
   /** Memory free for tiles now (free RAM for CPU engines, device memory for GPU ones). */
   readonly freeBytes: number;
+  /** Caps and wording for where the tiles run (tileBudget); default: CPU workers in RAM. */
+  readonly budget?: Pick<TileBudget, 'tileCap' | 'wholeCap' | 'where'>;
   /** A user's --tile. */
   readonly tile?: number;
 }
@@ -41,6 +43,45 @@ export const TILE_MEMORY_CAP = 448 * 2 ** 20;
 /** A whole image runs as one tile up to this much memory. */
 export const WHOLE_MEMORY_CAP = 1024 * 2 ** 20;
 export const MAX_CHOSEN_TILE = 4096;
+/**
+ * GPU memory taken as free when the engine cannot say (ONNX Runtime's CUDA provider): small
+ * enough for any CUDA card durn would run on, large enough for tiles of ~1,000 px.
+ */
+export const GPU_ASSUMED_FREE = 4 * 2 ** 30;
+
+/** Where tiles run: CPU workers in RAM, or a GPU with its free memory when the engine reports it. */
+export type TileMemory =
+  | { readonly kind: 'cpu'; readonly freeBytes: number }
+  | { readonly kind: 'gpu'; readonly freeBytes?: number };
+
+export interface TileBudget {
+  readonly freeBytes: number;
+  /** Largest memory for all workers' tiles together. */
+  readonly tileCap: number;
+  /** Largest memory for a whole image run as one tile. */
+  readonly wholeCap: number;
+  /** How the free memory is named in the reason ("free", "free on the GPU"…). */
+  readonly where: string;
+}
+
+const CPU_BUDGET = { tileCap: TILE_MEMORY_CAP, wholeCap: WHOLE_MEMORY_CAP, where: 'free' };
+
+/**
+ * The memory tiles may use. CPU workers: free RAM under the fixed caps (RAM is shared with the
+ * rest of the machine, and bigger CPU tiles gain nothing). A GPU: half its free memory (chooseTile
+ * keeps the other half for the engine's workspaces), no fixed cap: larger tiles and whole images
+ * waste less on context, and the device has nothing else to hold.
+ */
+export function tileBudget(m: TileMemory): TileBudget {
+  if (m.kind === 'cpu') return { freeBytes: m.freeBytes, ...CPU_BUDGET };
+  const known = m.freeBytes !== undefined;
+  return {
+    freeBytes: m.freeBytes ?? GPU_ASSUMED_FREE,
+    tileCap: Number.POSITIVE_INFINITY,
+    wholeCap: Number.POSITIVE_INFINITY,
+    where: known ? 'free on the GPU' : 'taken as free on the GPU (the engine does not say)',
+  };
+}
 
 const mb = (b: number) => `${Math.round(b / 2 ** 20)} MB`;
 
@@ -51,16 +92,17 @@ export function chooseTile(o: TileChoiceInput): TileChoice {
     const whole = o.width <= o.tile && o.height <= o.tile;
     return { tile: o.tile, whole, reason: '--tile' };
   }
+  const { tileCap, wholeCap, where } = o.budget ?? CPU_BUDGET;
   const usable = o.freeBytes / 2;
   const wholeBytes = side(o.width) * side(o.height) * o.bytesPerPixel;
-  if (wholeBytes <= Math.min(usable, WHOLE_MEMORY_CAP)) {
+  if (wholeBytes <= Math.min(usable, wholeCap)) {
     return {
       tile: Math.max(side(o.width), side(o.height)),
       whole: true,
-      reason: `whole image, ${mb(wholeBytes)} of ${mb(o.freeBytes)} free`,
+      reason: `whole image, ${mb(wholeBytes)} of ${mb(o.freeBytes)} ${where}`,
     };
   }
-  const share = Math.min(usable, TILE_MEMORY_CAP) / Math.max(1, o.workers);
+  const share = Math.min(usable, tileCap) / Math.max(1, o.workers);
   const fit = Math.floor(Math.sqrt(share / o.bytesPerPixel) / m) * m;
   // A tile must own pixels beyond its two overlaps to make progress at all.
   const floor = Math.ceil((2 * o.overlap + Math.max(8, 4 * m) + 64) / m) * m;
@@ -69,7 +111,7 @@ export function chooseTile(o: TileChoiceInput): TileChoice {
   return {
     tile,
     whole: false,
-    reason: `${mb(tile * tile * o.bytesPerPixel)} a tile × ${o.workers} worker${o.workers === 1 ? '' : 's'}, ${mb(o.freeBytes)} free`,
+    reason: `${mb(tile * tile * o.bytesPerPixel)} a tile × ${o.workers} worker${o.workers === 1 ? '' : 's'}, ${mb(o.freeBytes)} ${where}`,
   };
 }
 

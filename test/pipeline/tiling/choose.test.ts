@@ -5,7 +5,9 @@ import { allNetworks, getNetwork } from '../../../src/models/networks/index.ts';
 import {
   chooseTile,
   computedPixels,
+  GPU_ASSUMED_FREE,
   TILE_MEMORY_CAP,
+  tileBudget,
   WHOLE_MEMORY_CAP,
 } from '../../../src/pipeline/tiling/choose.ts';
 
@@ -79,5 +81,58 @@ describe('chooseTile', () => {
     });
     const side = Math.ceil(Math.sqrt(WHOLE_MEMORY_CAP / base.bytesPerPixel)) + 8;
     expect(chooseTile({ ...base, width: side, height: side, freeBytes: 64 * GB }).whole).toBe(false);
+  });
+});
+
+describe('tileBudget (CPU RAM or GPU memory)', () => {
+  const p = getNetwork('durn-p');
+  const photo = {
+    width: 6000,
+    height: 4000,
+    sizeMultiple: 1,
+    bytesPerPixel: bytesPerPixel(p.graph),
+    overlap: 72,
+  };
+  const choose = (m: Parameters<typeof tileBudget>[0], workers: number) => {
+    const budget = tileBudget(m);
+    return chooseTile({ ...photo, workers, freeBytes: budget.freeBytes, budget });
+  };
+
+  it('keeps CPU workers under the fixed caps, whatever RAM is free', () => {
+    expect(tileBudget({ kind: 'cpu', freeBytes: 64 * GB })).toMatchObject({
+      freeBytes: 64 * GB,
+      tileCap: TILE_MEMORY_CAP,
+      wholeCap: WHOLE_MEMORY_CAP,
+    });
+    expect(choose({ kind: 'cpu', freeBytes: 64 * GB }, 2)).toEqual(
+      chooseTile({ ...photo, workers: 2, freeBytes: 64 * GB }),
+    );
+  });
+
+  it('runs a 24-MP photo whole on a GPU that reports enough free memory', () => {
+    const c = choose({ kind: 'gpu', freeBytes: 100 * GB }, 1);
+    expect(c.whole).toBe(true);
+    expect(c.reason).toMatch(/free on the GPU$/);
+  });
+
+  it('sizes GPU tiles from the free memory reported, beyond the CPU cap', () => {
+    const cpu = choose({ kind: 'cpu', freeBytes: 100 * GB }, 2);
+    const small = choose({ kind: 'gpu', freeBytes: 3 * GB }, 2);
+    const large = choose({ kind: 'gpu', freeBytes: 12 * GB }, 2);
+    expect(small.whole || large.whole).toBe(false);
+    expect(small.tile).toBeGreaterThan(cpu.tile);
+    expect(large.tile).toBeGreaterThan(small.tile);
+    // Half the free memory, shared by the workers.
+    expect(large.tile ** 2 * photo.bytesPerPixel * 2).toBeLessThanOrEqual(6 * GB);
+  });
+
+  it('takes a conservative amount when the GPU engine cannot say (ONNX Runtime CUDA)', () => {
+    const budget = tileBudget({ kind: 'gpu' });
+    expect(budget.freeBytes).toBe(GPU_ASSUMED_FREE);
+    expect(budget.where).toMatch(/taken as free/);
+    const c = choose({ kind: 'gpu' }, 2);
+    expect(c.whole).toBe(false);
+    expect(c.tile ** 2 * photo.bytesPerPixel * 2).toBeLessThanOrEqual(GPU_ASSUMED_FREE / 2);
+    expect(c.reason).toMatch(/taken as free on the GPU/);
   });
 });

@@ -273,7 +273,15 @@ class Server:
         info = {"torch": torch.__version__, "device": str(self.device), "threads": torch.get_num_threads()}
         if self.device.type == "cuda":
             info["gpu"] = torch.cuda.get_device_name(self.device)
+            info.update(self.memory())
         return info, []
+
+    def memory(self):
+        """Free and total bytes on the GPU (what tile choice sizes tiles from); {} on the CPU."""
+        if self.device.type != "cuda":
+            return {}
+        free, total = torch.cuda.mem_get_info(self.device)
+        return {"free": int(free), "total": int(total)}
 
     def statistic_ids(self):
         return [n["id"] for n in self.net.g["nodes"] if n["op"] in ("instanceNorm", "globalAvgPool")]
@@ -287,7 +295,7 @@ class Server:
                     raise ValueError("no frozen statistics for " + i)
         with torch.no_grad(), self.autocast():
             y = self.net.forward(x, self.weights, False, frozen=frozen or None)
-        return {}, [("y", y.float())]
+        return self.memory(), [("y", y.float())]
 
     def collect(self, h, a):
         x = self.place(a["x"])

@@ -17,7 +17,14 @@ import type { NetworkDefinition } from '../../graph/types.ts';
 import { weightsHash } from '../../weights/hash.ts';
 import type { StateDict } from '../../weights/types.ts';
 import { checkInputSize } from '../onnx/session.ts';
-import type { ImageTensor, InferenceSession, Precision, RunOptions, SessionOptions } from '../types.ts';
+import type {
+  DeviceMemory,
+  ImageTensor,
+  InferenceSession,
+  Precision,
+  RunOptions,
+  SessionOptions,
+} from '../types.ts';
 import { type NamedArray, TorchProcess } from './process.ts';
 import { findTorch, type TorchInfo } from './python.ts';
 
@@ -71,7 +78,12 @@ export function weightArrays(network: NetworkDefinition, weights: StateDict): Na
 
 interface Entry {
   refs: number;
-  readonly ready: Promise<{ proc: TorchProcess; device: string; threads: number }>;
+  readonly ready: Promise<{
+    proc: TorchProcess;
+    device: string;
+    threads: number;
+    memory: DeviceMemory | undefined;
+  }>;
 }
 const cache = new Map<string, Entry>();
 
@@ -98,7 +110,12 @@ export async function createTorchSession(opts: TorchSessionOptions): Promise<Inf
           { op: 'init', graph: network.graph, device, precision, threads },
           weightArrays(network, weights),
         );
-        return { proc, device: String(r.header.device), threads: Number(r.header.threads) };
+        return {
+          proc,
+          device: String(r.header.device),
+          threads: Number(r.header.threads),
+          memory: memoryOf(r.header),
+        };
       } catch (err) {
         await proc.close();
         throw err;
@@ -118,6 +135,7 @@ export async function createTorchSession(opts: TorchSessionOptions): Promise<Inf
     throw err;
   });
   let disposed = false;
+  let memory = live.memory;
   const nodes = statisticNodes(network.graph);
   const checkInput = (input: ImageTensor): NamedArray => {
     if (disposed) throw new DurnBugError(`run() on a disposed ${network.id} torch session`);
@@ -156,6 +174,7 @@ export async function createTorchSession(opts: TorchSessionOptions): Promise<Inf
         }
       }
       const r = await live.proc.request({ op: 'run' }, arrays);
+      memory = memoryOf(r.header) ?? memory;
       const y = r.arrays.get('y');
       if (!y) throw new DurnBugError('the torch engine answered run without an output');
       return { data: y.data, channels: network.outChannels, height: input.height, width: input.width };
@@ -165,6 +184,7 @@ export async function createTorchSession(opts: TorchSessionOptions): Promise<Inf
       const r = await live.proc.request({ op: 'collect' }, [checkInput(input)]);
       return gatherStatistics(nodes, (name) => r.arrays.get(name)?.data, `torch ${network.id}`);
     },
+    deviceMemory: () => memory,
     async dispose(): Promise<void> {
       if (disposed) return;
       disposed = true;
@@ -174,4 +194,13 @@ export async function createTorchSession(opts: TorchSessionOptions): Promise<Inf
       await live.proc.close();
     },
   };
+}
+
+/** The GPU memory a CUDA process reports in its answers (`free`, `total`), if any. */
+function memoryOf(header: Readonly<Record<string, unknown>>): DeviceMemory | undefined {
+  const free = Number(header.free);
+  const total = Number(header.total);
+  return Number.isFinite(free) && Number.isFinite(total) && total > 0
+    ? { freeBytes: free, totalBytes: total }
+    : undefined;
 }
