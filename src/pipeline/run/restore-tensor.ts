@@ -158,7 +158,7 @@ async function runStep(
     read: (rect) => {
       const region = image.read(rect);
       const x = plugin.preprocess(region, stepCtx);
-      if (x.data !== region.data) release(region.data);
+      if (x.data.buffer !== region.data.buffer) release(region.data); // not a view of it
       return x;
     },
   };
