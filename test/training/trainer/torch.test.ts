@@ -118,6 +118,20 @@ describeTorch('training on the torch engine (CPU)', () => {
     expect(sessions.map((s) => s.backend.split(' ')[0])).toEqual(['torch', 'tfjs']);
   }, 600_000);
 
+  it('takes its batch worker count from `workers`, which never changes the batches', async () => {
+    const two = await train({
+      ...base,
+      engine: 'torch',
+      device: 'cpu',
+      workers: 2,
+      out: join(dir, 'w2.safetensors'),
+    });
+    expect(torch.engine.workers).toBe(1);
+    expect(two.engine.workers).toBe(2);
+    expect(two.losses).toHaveLength(STEPS);
+    for (let i = 0; i < STEPS; i++) expect(rel(two.losses[i]!, torch.losses[i]!)).toBeLessThan(1e-6);
+  }, 600_000);
+
   it('stops cleanly after `minutes` with a checkpoint and weights', async () => {
     const r = await train({
       ...base,
