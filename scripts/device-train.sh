@@ -11,7 +11,8 @@
 #           run(command: "bash scripts/device-train.sh run 7 raindrop deblur derain denoise-rgb
 #           denoise-gray", carry: [".device"], timeout_s: 600); put weights/ back.
 #         The recipes train side by side on the one GPU for MINUTES each (the cores split between
-#         their batch workers), then each result goes to $OUT as float16, in parts of 15 MiB.
+#         their batch workers; the schedule anneals by the deadline, --schedule-by-time), then each
+#         result goes to $OUT as float16, in parts of 15 MiB. Dry-run on CPU here: 2 recipes, 5 min.
 #  here:  scripts/device-train.sh join <files_at> <folder>     the weights files, whole again
 #         then compare with `npm run eval -- --only <networks> --weights-dir`… and ship the better
 #         ones (scripts/ship-weights.ts, README "Quality of the shipped weights").
@@ -37,7 +38,8 @@ pack)
     grep -v -e '^@types/' -e '^@webgpu/' -e '^exiftool-vendored.pl$' |
     while read -r p; do mkdir -p "$stage/node_modules/$(dirname "$p")"; cp -a "node_modules/$p" "$stage/node_modules/$p"; done
   find "$stage/node_modules" -name '*.map' -delete
-  find "$stage/node_modules" -path '*tfjs*/dist/*' -name 'tf-*.js' -delete # browser bundles
+  # tfjs: Node loads the dist/*.node.js bundles; the browser bundles and tests stay behind.
+  find "$stage/node_modules" -path '*tfjs*/dist/*' \( -name 'tf-*.js' ! -name '*.node.js' -o -name '*_test.js' \) -delete
   cp -a "$shared/train" "$stage/data/train"
   [ "${1:-}" = --val ] && cp -a "$shared/val" "$stage/data/val"
   tar -C "$stage" -cf - . | xz -T0 -6 > .device/bundle.tar.xz
@@ -71,6 +73,7 @@ run)
     from=(); [ -f ".device/from/$r.safetensors" ] && from=(--from ".device/from/$r.safetensors")
     node src/cli.ts train --recipe "recipes/$r.json" --data "${data[@]}" "${from[@]}" --engine torch \
       --device "$device" ${PRECISION:+--precision "$PRECISION"} --workers "$workers" --minutes "$minutes" \
+      --schedule-by-time
       --out "$runs/$r.safetensors" --overwrite >"$runs/$r.log" 2>&1 &
     pids+=($!)
   done
@@ -98,7 +101,7 @@ join)
     cat "$from/$name".part* > "$to/$name"
     echo "$to/$name"
   done
-  [ -f "$from/logs.txt" ] && cp "$from/logs.txt" "$to/logs.txt"
+  if [ -f "$from/logs.txt" ]; then cp "$from/logs.txt" "$to/logs.txt"; fi
   ;;
 
 *)

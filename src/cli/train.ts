@@ -82,6 +82,10 @@ export function registerTrainCommands(program: Command): void {
       new Option('--precision <p>', 'torch engine on CUDA: fp32 or bf16 autocast').choices(['fp32', 'bf16']),
     )
     .option('--minutes <n>', 'stop cleanly after n minutes of training (checkpoint and weights)', num)
+    .option(
+      '--schedule-by-time',
+      'with --minutes: the learning-rate schedule runs its course in those minutes (for a time budget on unknown hardware)',
+    )
     .action(async (task: string | undefined, opts: Record<string, unknown>) => {
       if (task === undefined && opts.recipe === undefined) {
         throw new DurnUserError('INVALID_OPTION', 'durn train needs a task or --recipe <file>', {
