@@ -217,7 +217,9 @@ async function main(): Promise<number> {
     const target = join(o.out, o.name);
     await mkdir(o.out, { recursive: true });
     await writeFileAtomic(target, await realExample(o.real, o.crop, weights.path), { overwrite: true });
-    process.stderr.write(`${basename(o.name, '.jpg')}: wrote ${relative(process.cwd(), target)} from ${basename(o.real)}\n`);
+    process.stderr.write(
+      `${basename(o.name, '.jpg')}: wrote ${relative(process.cwd(), target)} from ${basename(o.real)}\n`,
+    );
     return 0;
   }
   let entries: ProtocolEntry[];
