@@ -48,6 +48,7 @@ Writes <out>/<evaluation>.jpg: degraded | restored by durn | clean, for each plu
   --weights-dir <dir>    weights files (plugins' default names) from this folder (default: the shipped weights/)
   --real <photo>         instead: <out>/denoise-real.jpg, a crop of this real noisy photo | denoised
   --crop <l,t,w,h>       the crop of --real in pixels after EXIF rotation (default: centre, at most 400×400)
+  --name <file>          the file --real writes in <out> (default: denoise-real.jpg)
   -h, --help             this text`;
 
 function usageError(message: string): never {
@@ -62,15 +63,22 @@ function parse() {
     'weights-dir': { type: 'string' },
     real: { type: 'string' },
     crop: { type: 'string' },
+    name: { type: 'string' },
   });
   const crop = str('crop')?.split(',').map(Number);
   if (crop !== undefined && (crop.length !== 4 || !crop.every((v) => Number.isInteger(v) && v >= 0))) {
     usageError(`Expected four integers left,top,width,height for --crop but received "${str('crop')}"`);
   }
   if (crop !== undefined && str('real') === undefined) usageError('--crop applies to --real <photo>');
+  const name = str('name');
+  if (name !== undefined && str('real') === undefined) usageError('--name applies to --real <photo>');
+  if (name !== undefined && !/^[\w.-]+\.jpg$/.test(name)) {
+    usageError(`Expected a file name ending in .jpg for --name but received "${name}"`);
+  }
   return {
     real: str('real') === undefined ? undefined : resolve(str('real')!),
     crop: crop as [number, number, number, number] | undefined,
+    name: name ?? 'denoise-real.jpg',
     image: str('image') === undefined ? DEFAULT_PHOTO : resolve(str('image')!),
     only: (str('only') ?? '').split(','),
     out: resolve(str('out') ?? join(ROOT, 'docs/examples')),
@@ -206,10 +214,12 @@ async function main(): Promise<number> {
     }
     const entry = selectProtocol(['denoise-camera'])[0]!;
     const weights = weightsIn(entry, o.weightsDir);
-    const target = join(o.out, 'denoise-real.jpg');
+    const target = join(o.out, o.name);
     await mkdir(o.out, { recursive: true });
     await writeFileAtomic(target, await realExample(o.real, o.crop, weights.path), { overwrite: true });
-    process.stderr.write(`denoise-real: wrote ${relative(process.cwd(), target)} from ${basename(o.real)}\n`);
+    process.stderr.write(
+      `${basename(o.name, '.jpg')}: wrote ${relative(process.cwd(), target)} from ${basename(o.real)}\n`,
+    );
     return 0;
   }
   let entries: ProtocolEntry[];

@@ -25,6 +25,8 @@ const { values, positionals } = parseArgs({
   options: {
     metrics: { type: 'string' },
     overwrite: { type: 'boolean', default: false },
+    /** Another folder than the project's weights/ (e.g. float16 copies to carry back from a GPU machine). */
+    dir: { type: 'string' },
     'metrics-only': { type: 'boolean', default: false },
     /** Said in the shipped provenance, e.g. what a start file without provenance was. */
     note: { type: 'string' },
@@ -46,9 +48,10 @@ async function ship(file: string): Promise<void> {
   const w = await loadWeights(resolve(file));
   const { arch, task } = w.metadata;
   if (!task) throw new Error(`${file} does not name its task; train it with durn train`);
-  const target = join(bundledWeightsDir(), defaultWeightsFile(getPlugin(task), arch));
+  const dir = values.dir ? resolve(values.dir) : bundledWeightsDir();
+  const target = join(dir, defaultWeightsFile(getPlugin(task), arch));
   const hash = weightsHash(w.tensors);
-  await mkdir(bundledWeightsDir(), { recursive: true });
+  await mkdir(dir, { recursive: true });
   const provenance = values['metrics-only']
     ? w.metadata.provenance
     : {
@@ -80,7 +83,7 @@ async function ship(file: string): Promise<void> {
 
 if (positionals.length === 0) {
   console.error(
-    'usage: node scripts/ship-weights.ts <trained.safetensors>... [--overwrite] [--metrics eval.json [--metrics-only]]',
+    'usage: node scripts/ship-weights.ts <trained.safetensors>... [--overwrite] [--dir <folder>] [--metrics eval.json [--metrics-only]]',
   );
   process.exit(2);
 }

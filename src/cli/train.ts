@@ -61,7 +61,11 @@ export function registerTrainCommands(program: Command): void {
     .option('--val-limit <n>', 'validation images', int)
     .option('--val-patch <px>', 'validation crop side', int)
     .option('--checkpoint-every <n>', 'checkpoint every n steps', int)
-    .option('--workers <n>', 'gradient worker threads (default: all cores)', int)
+    .option(
+      '--workers <n>',
+      'worker threads: gradients (tfjs) or batches (torch; default there: all cores but one on a GPU, one on the CPU)',
+      int,
+    )
     .option('--ema <decay>', 'keep an exponential moving average of the weights, e.g. 0.999', num)
     .option('--clip <norm>', 'clip gradients to this global norm', num)
     .option('--sigma <levels>', 'Gaussian noise σ (0–255), one or a list: 50 or 30,50,70', sigmas)
@@ -78,6 +82,10 @@ export function registerTrainCommands(program: Command): void {
       new Option('--precision <p>', 'torch engine on CUDA: fp32 or bf16 autocast').choices(['fp32', 'bf16']),
     )
     .option('--minutes <n>', 'stop cleanly after n minutes of training (checkpoint and weights)', num)
+    .option(
+      '--schedule-by-time',
+      'with --minutes: the learning-rate schedule runs its course in those minutes (for a time budget on unknown hardware)',
+    )
     .action(async (task: string | undefined, opts: Record<string, unknown>) => {
       if (task === undefined && opts.recipe === undefined) {
         throw new DurnUserError('INVALID_OPTION', 'durn train needs a task or --recipe <file>', {

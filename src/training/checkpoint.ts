@@ -63,6 +63,8 @@ export interface TrainingSession {
   /** torch engine: the device (cpu, cuda:0) and arithmetic (fp32, bf16). */
   readonly device?: string;
   readonly precision?: string;
+  /** The schedule ran by this session's minutes (--schedule-by-time), not by its steps alone. */
+  readonly scheduleMinutes?: number;
 }
 
 export interface CheckpointArrays {

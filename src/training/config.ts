@@ -96,6 +96,8 @@ export const trainOptionsSchema = z.object({
   precision: z.enum(['fp32', 'bf16']).default('fp32'),
   /** Stop cleanly (checkpoint and weights) after this many minutes of this session. */
   minutes: z.number().positive().optional(),
+  /** With `minutes`: the schedule runs its course by the deadline (schedule.ts timeProgress). */
+  scheduleByTime: z.boolean().default(false),
 });
 export type TrainOptions = z.input<typeof trainOptionsSchema>;
 export type ParsedTrainOptions = z.output<typeof trainOptionsSchema>;

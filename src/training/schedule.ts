@@ -28,11 +28,14 @@ export interface ScheduleOptions {
   readonly schedule: Schedule;
 }
 
-/** Learning rate for 0-based `step` (the update that produces step + 1). */
-export function learningRate(step: number, o: ScheduleOptions): number {
+/**
+ * Learning rate for 0-based `step` (the update that produces step + 1). `progressFloor` (0–1) lets
+ * a run budgeted in time be further along its schedule than its steps say (timeProgress).
+ */
+export function learningRate(step: number, o: ScheduleOptions, progressFloor = 0): number {
   const total = Math.max(1, o.totalSteps);
   const warm = o.warmupSteps > 0 && step < o.warmupSteps ? (step + 1) / o.warmupSteps : 1;
-  const progress = Math.min(1, Math.max(0, step / total));
+  const progress = Math.min(1, Math.max(0, progressFloor, step / total));
   let factor: number;
   if (o.schedule.kind === 'step') {
     factor = 1;
@@ -43,4 +46,19 @@ export function learningRate(step: number, o: ScheduleOptions): number {
     factor = min + (1 - min) * 0.5 * (1 + Math.cos(Math.PI * progress));
   }
   return o.baseLr * factor * warm;
+}
+
+/**
+ * How far a session budgeted in minutes is along the schedule, so that it anneals by its deadline
+ * whatever the machine's speed (budgeted training, Li et al. ICLR 2020): the schedule's remaining
+ * part, from where the session started (`startStep`), spread over the session's time.
+ */
+export function timeProgress(
+  startStep: number,
+  totalSteps: number,
+  elapsedMs: number,
+  budgetMs: number,
+): number {
+  const p0 = Math.min(1, startStep / Math.max(1, totalSteps));
+  return p0 + (1 - p0) * Math.min(1, Math.max(0, elapsedMs / budgetMs));
 }

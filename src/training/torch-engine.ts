@@ -22,6 +22,9 @@ export interface TorchTrainOptions {
   readonly precision?: 'fp32' | 'bf16';
   /** torch intra-op threads on the CPU (default: all cores). */
   readonly threads?: number;
+  /** Batch worker threads (default: all cores but one on a GPU, one on the CPU). Several runs
+   * sharing one GPU machine split its cores with this. */
+  readonly workers?: number;
 }
 
 function entries(def: NetworkDefinition, host: Replica, list: readonly FlatEntry[]) {
@@ -74,7 +77,7 @@ export class TorchTrainEngine implements TrainEngine {
         buffers: entries(def, s.host, s.layout.buffers),
       });
       // On a GPU the batch workers are the bottleneck: use every core; on the CPU they share it.
-      const workers = cuda ? Math.max(1, availableParallelism() - 1) : 1;
+      const workers = o.workers ?? (cuda ? Math.max(1, availableParallelism() - 1) : 1);
       const feeder = new BatchFeeder({
         images: s.images,
         spec: s.spec,

@@ -28,7 +28,7 @@ import type { TrainProgress } from './progress.ts';
 import type { TrainingTask } from './recipe.ts';
 import { initTrainingBackend, Replica } from './replica.ts';
 import { createRng } from './rng.ts';
-import { learningRate } from './schedule.ts';
+import { learningRate, timeProgress } from './schedule.ts';
 import { loadRunImages, prepareRun } from './setup.ts';
 import { TorchTrainEngine } from './torch-engine.ts';
 import { resolveTrainEngine } from './train-engine-choice.ts';
@@ -85,7 +85,7 @@ export async function trainNetwork(
   const engineName = await resolveTrainEngine(o.engine, o.device);
   const engine: TrainEngine =
     engineName === 'torch'
-      ? await TorchTrainEngine.start(start, { device: o.device, precision: o.precision })
+      ? await TorchTrainEngine.start(start, { device: o.device, precision: o.precision, workers: o.workers })
       : await TfjsTrainEngine.start(start, o.backend, backend);
   try {
     let bestParams: Float32Array | null = null;
@@ -147,6 +147,7 @@ export async function trainNetwork(
         ? ['BatchNorm uses per-worker batch statistics (as PyTorch DataParallel)']
         : []),
       ...(o.minutes ? [`stops after ${o.minutes} minute(s) of training`] : []),
+      ...(o.scheduleByTime && o.minutes ? ['the learning-rate schedule runs its course in that time'] : []),
     ];
     emit({
       type: 'start',
@@ -168,6 +169,7 @@ export async function trainNetwork(
     };
     const sessionStart = performance.now();
     const deadline = o.minutes ? sessionStart + o.minutes * 60_000 : Number.POSITIVE_INFINITY;
+    const byTime = o.scheduleByTime && o.minutes !== undefined;
     const wallBase = state.wallSeconds;
     const earlier = state.sessions ?? [];
     const here = { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length };
@@ -184,6 +186,7 @@ export async function trainNetwork(
         backend: info.description,
         started: startedAt,
         ...(info.engine === 'torch' ? { device: info.device, precision: info.precision } : {}),
+        ...(byTime ? { scheduleMinutes: o.minutes } : {}),
       },
     ];
     let trainMs = 0;
@@ -223,7 +226,13 @@ export async function trainNetwork(
     while (state.step < config.steps) {
       const k = state.step;
       const t0 = performance.now();
-      const lr = learningRate(k, schedule);
+      const lr = learningRate(
+        k,
+        schedule,
+        byTime
+          ? timeProgress(sessionFrom, config.steps, performance.now() - sessionStart, deadline - sessionStart)
+          : 0,
+      );
       const r = await engine.step(k, lr);
       if (!r.applied) {
         throw new DurnUserError(

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { learningRate, type ScheduleOptions } from '../../../src/training/schedule.ts';
+import { learningRate, type ScheduleOptions, timeProgress } from '../../../src/training/schedule.ts';
 
 const base = { baseLr: 1e-3, totalSteps: 3000, warmupSteps: 0 };
 
@@ -37,5 +37,18 @@ describe('learningRate', () => {
     expect(learningRate(4, o) / learningRate(9, o)).toBeLessThan(0.55);
     const noWarm = { ...o, warmupSteps: 0 };
     expect(learningRate(10, o)).toBe(learningRate(10, noWarm));
+  });
+
+  it('a time budget moves the schedule on: the rest of it is spread over the session’s minutes', () => {
+    const o: ScheduleOptions = { ...base, totalSteps: 10_000, schedule: { kind: 'cosine', minFactor: 0 } };
+    // A fresh session, half its minutes gone, at step 40 of 10,000: halfway through the schedule.
+    expect(timeProgress(0, 10_000, 30_000, 60_000)).toBeCloseTo(0.5, 12);
+    expect(learningRate(40, o, timeProgress(0, 10_000, 30_000, 60_000))).toBeCloseTo(0.5e-3, 12);
+    // A resumed one (from 60 %) spreads the last 40 % over its own time; past the deadline: the end.
+    expect(timeProgress(6_000, 10_000, 30_000, 60_000)).toBeCloseTo(0.8, 12);
+    expect(timeProgress(6_000, 10_000, 90_000, 60_000)).toBe(1);
+    expect(learningRate(40, o, 1)).toBeCloseTo(0, 12);
+    // Steps ahead of the clock win: the floor never moves a run back.
+    expect(learningRate(9_000, o, 0.1)).toBe(learningRate(9_000, o));
   });
 });

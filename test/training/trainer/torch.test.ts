@@ -118,6 +118,20 @@ describeTorch('training on the torch engine (CPU)', () => {
     expect(sessions.map((s) => s.backend.split(' ')[0])).toEqual(['torch', 'tfjs']);
   }, 600_000);
 
+  it('takes its batch worker count from `workers`, which never changes the batches', async () => {
+    const two = await train({
+      ...base,
+      engine: 'torch',
+      device: 'cpu',
+      workers: 2,
+      out: join(dir, 'w2.safetensors'),
+    });
+    expect(torch.engine.workers).toBe(1);
+    expect(two.engine.workers).toBe(2);
+    expect(two.losses).toHaveLength(STEPS);
+    for (let i = 0; i < STEPS; i++) expect(rel(two.losses[i]!, torch.losses[i]!)).toBeLessThan(1e-6);
+  }, 600_000);
+
   it('stops cleanly after `minutes` with a checkpoint and weights', async () => {
     const r = await train({
       ...base,
@@ -132,5 +146,29 @@ describeTorch('training on the torch engine (CPU)', () => {
     expect(r.step).toBeLessThan(1000);
     expect((await loadCheckpoint(r.checkpointPath)).state.step).toBe(r.step);
     expect((await loadWeights(r.weightsPath, 'durn-p')).metadata.arch).toBe('durn-p');
+  }, 600_000);
+
+  it('with scheduleByTime, the schedule runs its course in the minutes given, not the steps', async () => {
+    const lrs: number[] = [];
+    const r = await train(
+      {
+        ...base,
+        engine: 'torch',
+        device: 'cpu',
+        steps: 100_000,
+        warmup: 0,
+        minutes: 0.15,
+        scheduleByTime: true,
+        out: join(dir, 'by-time.safetensors'),
+      },
+      { onProgress: (e) => e.type === 'step' && lrs.push(e.lr) },
+    );
+    expect(r.stoppedEarly).toBe(true);
+    expect(lrs.length).toBeGreaterThanOrEqual(3);
+    for (let i = 1; i < lrs.length; i++) expect(lrs[i]!).toBeLessThanOrEqual(lrs[i - 1]!);
+    // By steps alone, step ~10 of 100,000 is still at the base rate (1e-3).
+    expect(lrs.at(-1)!).toBeLessThan(0.9e-3);
+    const sessions = (await loadCheckpoint(r.checkpointPath)).state.sessions!;
+    expect(sessions.at(-1)!.scheduleMinutes).toBe(0.15);
   }, 600_000);
 });

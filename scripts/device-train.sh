@@ -1,0 +1,109 @@
+#!/usr/bin/env bash
+# Train plugins' networks on a lent GPU machine (the workplace's `device` tool, which has PyTorch
+# and CUDA but no Node.js and no network), with the recipes in recipes/. Three steps:
+#
+#  here:  scripts/device-train.sh pack [--val]
+#           .device/bundle.tar.xz: this Node (24), the node_modules a training run loads, the
+#           BSDS500 train photos (+ val with --val, if it fits) and any start weights put in
+#           .device/from/<recipe>.safetensors. Prints what a call will carry (limit 64 MiB).
+#         scripts/device-train.sh run 0.5 raindrop derain      dry run of the same, on this CPU
+#  there: move weights/ out of the checkout (alone it is over the 64 MiB a call carries), then
+#           run(command: "bash scripts/device-train.sh run 7 raindrop deblur derain denoise-rgb
+#           denoise-gray", carry: [".device"], timeout_s: 600); put weights/ back.
+#         The recipes train side by side on the one GPU for MINUTES each (the cores split between
+#         their batch workers; the schedule anneals by the deadline, --schedule-by-time), then each
+#         result goes to $OUT as float16, in parts of 15 MiB. Dry-run on CPU here: 2 recipes, 5 min.
+#  here:  scripts/device-train.sh join <files_at> <folder>     the weights files, whole again
+#         then compare with `npm run eval -- --only <networks> --weights-dir`… and ship the better
+#         ones (scripts/ship-weights.ts, README "Quality of the shipped weights").
+#
+# $OUT takes 8 files of 16 MiB, 64 MiB in all: five recipes' float16 weights (57 MB) and the log
+# fit; dehaze (18 MB) goes in a second call. Checkpoints (float32 + Adam, up to 200 MB) stay there.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+cmd=${1:-}; shift || true
+
+case "$cmd" in
+pack)
+  grep -qx '/.device/' .git/info/exclude 2>/dev/null || echo '/.device/' >> .git/info/exclude
+  [[ "$(node --version)" == v24.* ]] || { echo "device-train: put Node 24 first on PATH" >&2; exit 2; }
+  shared=${DURN_SHARED:-../shared}/data/bsds500
+  [ -d "$shared/train" ] || { echo "device-train: no $shared/train (../shared)" >&2; exit 2; }
+  stage=$(mktemp -d); trap 'rm -rf "$stage"' EXIT
+  mkdir -p "$stage/bin" "$stage/node_modules" "$stage/data" .device
+  cp "$(command -v node)" "$stage/bin/node"
+  # What `durn train` imports (traced), with their dependencies; no types, no ExifTool's Perl.
+  node scripts/package-closure.mjs @tensorflow/tfjs-core @tensorflow/tfjs-backend-wasm \
+    @tensorflow/tfjs-backend-cpu chokidar commander exiftool-vendored piscina seedrandom sharp yaml zod |
+    grep -v -e '^@types/' -e '^@webgpu/' -e '^exiftool-vendored.pl$' |
+    while read -r p; do mkdir -p "$stage/node_modules/$(dirname "$p")"; cp -a "node_modules/$p" "$stage/node_modules/$p"; done
+  find "$stage/node_modules" -name '*.map' -delete
+  # tfjs: Node loads the dist/*.node.js bundles; the browser bundles and tests stay behind.
+  find "$stage/node_modules" -path '*tfjs*/dist/*' \( -name 'tf-*.js' ! -name '*.node.js' -o -name '*_test.js' \) -delete
+  cp -a "$shared/train" "$stage/data/train"
+  [ "${1:-}" = --val ] && cp -a "$shared/val" "$stage/data/val"
+  tar -C "$stage" -cf - . | xz -T0 -6 > .device/bundle.tar.xz
+  tree=$(git ls-files -z | grep -zv '^weights/' | xargs -0 du -cb | tail -1 | cut -f1)
+  extra=$(du -cb .device/bundle.tar.xz $([ -d .device/from ] && echo .device/from) | tail -1 | cut -f1)
+  awk -v t="$tree" -v e="$extra" 'BEGIN { printf "carried: %.1f MiB (working tree without weights/ %.1f, .device %.1f); limit 64\n", (t+e)/1048576, t/1048576, e/1048576; exit (t+e > 64*1048576) }'
+  ;;
+
+run)
+  minutes=${1:?usage: device-train.sh run MINUTES RECIPE...}; shift
+  [ $# -ge 1 ] || { echo "usage: device-train.sh run MINUTES RECIPE..." >&2; exit 2; }
+  out=${OUT:-.device/out}; runs=${DURN_DEVICE_RUNS:-/tmp/durn-device-runs}
+  mkdir -p "$out" "$runs/half"
+  if [ -f .device/bundle.tar.xz ] && [ ! -x /tmp/node-run/bin/node ]; then
+    mkdir -p /tmp/node-run .device/unpacked
+    xz -dc .device/bundle.tar.xz | tar -C .device/unpacked -xf -
+    mv .device/unpacked/bin/node /tmp/node-run/
+    [ -d node_modules ] || mv .device/unpacked/node_modules node_modules
+  fi
+  [ -x /tmp/node-run/node ] && export PATH=/tmp/node-run:$PATH
+  node --version
+  data=(); for d in .device/unpacked/data/train .device/unpacked/data/val; do [ -d "$d" ] && data+=("$d"); done
+  [ ${#data[@]} -gt 0 ] || data=("${DURN_SHARED:-../shared}/data/bsds500/train")
+  py=${DURN_PYTHON:-python3}
+  device=$($py -c 'import torch; print("cuda" if torch.cuda.is_available() else "cpu")' 2>/dev/null || echo cpu)
+  [ "$device" = cuda ] && nvidia-smi --query-gpu=name,memory.total,memory.used --format=csv,noheader || true
+  workers=$(( ($(nproc) - 1) / $# )); [ "$workers" -ge 1 ] || workers=1
+  pids=()
+  for r in "$@"; do
+    [ -f "recipes/$r.json" ] || { echo "device-train: no recipes/$r.json" >&2; exit 2; }
+    from=(); [ -f ".device/from/$r.safetensors" ] && from=(--from ".device/from/$r.safetensors")
+    node src/cli.ts train --recipe "recipes/$r.json" --data "${data[@]}" "${from[@]}" --engine torch \
+      --device "$device" ${PRECISION:+--precision "$PRECISION"} --workers "$workers" --minutes "$minutes" \
+      --schedule-by-time
+      --out "$runs/$r.safetensors" --overwrite >"$runs/$r.log" 2>&1 &
+    pids+=($!)
+  done
+  # A progress line now and then keeps the call's output alive and shows data wait vs GPU.
+  while kill -0 "${pids[@]}" 2>/dev/null; do
+    sleep 60; for r in "$@"; do echo "$r: $(grep -a 'step ' "$runs/$r.log" | tail -1)"; done
+  done
+  status=0; for p in "${pids[@]}"; do wait "$p" || status=1; done
+  for r in "$@"; do
+    { echo "=== $r"; cat "$runs/$r.log"; } >> "$out/logs.txt"
+    [ -f "$runs/$r.safetensors" ] || { echo "$r: no weights (see logs.txt)"; continue; }
+    node scripts/ship-weights.ts "$runs/$r.safetensors" --dir "$runs/half" --overwrite \
+      --note "float16 copy brought back from the GPU machine"
+  done
+  for f in "$runs"/half/*.safetensors; do [ -f "$f" ] && split -b 15M -d "$f" "$out/$(basename "$f").part"; done
+  ls -la "$out"
+  exit "$status"
+  ;;
+
+join)
+  from=${1:?usage: device-train.sh join <files_at> <folder>}; to=${2:?usage: device-train.sh join <files_at> <folder>}
+  mkdir -p "$to"
+  for first in "$from"/*.safetensors.part00; do
+    name=$(basename "$first" .part00)
+    cat "$from/$name".part* > "$to/$name"
+    echo "$to/$name"
+  done
+  if [ -f "$from/logs.txt" ]; then cp "$from/logs.txt" "$to/logs.txt"; fi
+  ;;
+
+*)
+  sed -n '2,22p' "$0" >&2; exit 2 ;;
+esac
