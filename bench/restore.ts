@@ -7,10 +7,11 @@
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { freemem, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
+import { activationFloatsPerPixel } from '../src/models/graph/memory.ts';
 import type { NetworkId } from '../src/models/graph/types.ts';
 import { getNetwork } from '../src/models/networks/index.ts';
 import { toRaw8 } from '../src/pipeline/samples/sample-set.ts';
@@ -121,8 +122,15 @@ export default async function bench(args: string[]): Promise<void> {
         note: string;
       };
       row('durn restore (end to end)', real, r);
-      if (torchAvailable()) {
-        const side = Math.round(Math.sqrt(width * height) / 4) * 4;
+      const side = Math.round(Math.sqrt(width * height) / 4) * 4;
+      // PyTorch's live activations for the whole image, against what this machine has free.
+      const needGB = (4 * activationFloatsPerPixel(getNetwork(net).graph) * side * side) / 2 ** 30;
+      const freeGB = freemem() / 2 ** 30;
+      if (torchAvailable() && needGB > 0.8 * freeGB) {
+        console.log(
+          `  PyTorch whole image ${side}²: skipped, needs ~${needGB.toFixed(1)} GB, ${freeGB.toFixed(1)} GB free`,
+        );
+      } else if (torchAvailable()) {
         const t = runChild({ net, engine: 'torch', threads, size: side, runs: 1 }, dir);
         row(`PyTorch whole image ${side}²`, (side * side) / 1e6, t);
         if (t.seconds !== null)

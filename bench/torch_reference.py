@@ -24,6 +24,13 @@ class GraphModule(torch.nn.Module):
         for n in graph["nodes"]:  # the reference layer adds scale where shift belongs
             if n["op"] == "instanceNorm":
                 self.p[n["prefix"] + ".shift"] = self.p[n["prefix"] + ".scale"]
+        # Each value is dropped after its last reader, as a hand-written nn.Module's locals are:
+        # the whole-image baseline then needs the live activations, not all of them.
+        self.last = {}
+        for i, n in enumerate(graph["nodes"]):
+            for k in ("x", "a", "b"):
+                if k in n:
+                    self.last[n[k]] = i
 
     @staticmethod
     def pad(x, p, mode):
@@ -34,7 +41,7 @@ class GraphModule(torch.nn.Module):
 
     def forward(self, x):
         p, v = self.p, {self.g["input"]: x}
-        for n in self.g["nodes"]:
+        for i, n in enumerate(self.g["nodes"]):
             op = n["op"]
             if op == "conv2d":
                 y = self.pad(v[n["x"]], n["pad"], n["padMode"])
@@ -72,6 +79,10 @@ class GraphModule(torch.nn.Module):
             else:
                 raise ValueError("unknown op " + op)
             v[n["id"]] = y
+            y = None
+            for k in ("x", "a", "b"):
+                if k in n and self.last.get(n[k]) == i and n[k] != self.g["output"]:
+                    v.pop(n[k], None)
         return v[self.g["output"]]
 
 
