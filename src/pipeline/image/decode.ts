@@ -140,17 +140,7 @@ export async function decodeSource(input: string | Buffer, opts: DecodeOptions =
   }
   const width = meta.width ?? 0;
   const height = meta.height ?? 0;
-  if (width * height > maxPixels) {
-    throw new DurnUserError(
-      'IMAGE_TOO_LARGE',
-      expected(
-        `an image of at most ${maxPixels} pixels`,
-        `input ${name}`,
-        `${width}×${height} (${width * height} pixels)`,
-      ),
-      { file: name, hint: TOO_LARGE_HINT },
-    );
-  }
+  if (width * height > maxPixels) throw tooLargeError(name, width, height, maxPixels);
   const bitDepth = integerDepth(meta.depth);
   if (!bitDepth) {
     throw new DurnUserError(
@@ -329,7 +319,10 @@ async function tooLarge(bytes: Buffer, name: string, maxPixels: number): Promise
     .catch(() => null);
   const width = meta?.width ?? 0;
   const height = meta?.height ?? 0;
-  if (width * height <= maxPixels) return null;
+  return width * height <= maxPixels ? null : tooLargeError(name, width, height, maxPixels);
+}
+
+function tooLargeError(name: string, width: number, height: number, maxPixels: number): DurnUserError {
   return new DurnUserError(
     'IMAGE_TOO_LARGE',
     expected(

@@ -54,33 +54,16 @@ function matmul3(a: readonly number[], b: readonly number[]): number[] {
   return out;
 }
 
+/** A 3×3 matrix, row-major. */
+type Mat3 = [number, number, number, number, number, number, number, number, number];
+
 function det3(m: readonly number[]): number {
-  const [a, b, c, d, e, f, g, h, i] = m as [
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-  ];
+  const [a, b, c, d, e, f, g, h, i] = m as Mat3;
   return a * (e * i - f * h) - b * (d * i - f * g) + c * (d * h - e * g);
 }
 
 function invert3(m: readonly number[]): number[] {
-  const [a, b, c, d, e, f, g, h, i] = m as [
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-  ];
+  const [a, b, c, d, e, f, g, h, i] = m as Mat3;
   const k = 1 / det3(m);
   return [
     e * i - f * h,

@@ -9,7 +9,11 @@ import { createOnnxSession } from '../../../src/models/engines/onnx/session.ts';
 import { createTfjsSession } from '../../../src/models/engines/tfjs/session.ts';
 import { createTorchSession } from '../../../src/models/engines/torch/session.ts';
 import type { ImageTensor, InferenceSession } from '../../../src/models/engines/types.ts';
-import { statisticChannels, statisticNodes } from '../../../src/models/graph/statistics.ts';
+import {
+  type GraphStatistics,
+  statisticChannels,
+  statisticNodes,
+} from '../../../src/models/graph/statistics.ts';
 import type { NetworkId } from '../../../src/models/graph/types.ts';
 import { getNetwork } from '../../../src/models/networks/index.ts';
 import { initialWeights } from '../../../src/models/weights/init.ts';
@@ -22,6 +26,18 @@ function maxAbsDiff(a: Float32Array, b: Float32Array): number {
   let m = 0;
   for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
   return m;
+}
+
+/** Two engines' statistics agree per node, relative to each one's scale. */
+function expectSameStatistics(a: GraphStatistics, b: GraphStatistics): void {
+  for (const key of Object.keys(a)) {
+    const scale = Math.max(1e-3, ...Array.from(a[key]!.mean, Math.abs));
+    expect(maxAbsDiff(a[key]!.mean, b[key]!.mean) / scale, key).toBeLessThan(1e-3);
+    if (a[key]!.variance) {
+      const v = Math.max(1e-6, ...Array.from(a[key]!.variance!));
+      expect(maxAbsDiff(a[key]!.variance!, b[key]!.variance!) / v, key).toBeLessThan(1e-3);
+    }
+  }
 }
 
 const CASES: NetworkId[] = ['durn-u', 'durn-us'];
@@ -67,14 +83,7 @@ for (const id of CASES) {
 
     it('tfjs collects the statistics onnx collects, and freezes them alike', async () => {
       const [a, b] = [await onnx.collectStatistics(image), await tfjs.collectStatistics(image)];
-      for (const key of Object.keys(a)) {
-        const scale = Math.max(1e-3, ...Array.from(a[key]!.mean, Math.abs));
-        expect(maxAbsDiff(a[key]!.mean, b[key]!.mean) / scale, key).toBeLessThan(1e-3);
-        if (a[key]!.variance) {
-          const v = Math.max(1e-6, ...Array.from(a[key]!.variance!));
-          expect(maxAbsDiff(a[key]!.variance!, b[key]!.variance!) / v, key).toBeLessThan(1e-3);
-        }
-      }
+      expectSameStatistics(a, b);
       const [plain, frozen] = [await tfjs.run(image), await tfjs.run(image, { statistics: a })];
       expect(maxAbsDiff(plain.data, frozen.data)).toBeLessThan(1e-3);
       expect(maxAbsDiff(frozen.data, (await onnx.run(image, { statistics: a })).data)).toBeLessThan(1e-3);
@@ -104,14 +113,7 @@ describeTorch('statistics on the torch engine', () => {
       try {
         const [a, b] = [await onnx.collectStatistics(image), await torch.collectStatistics(image)];
         expect(Object.keys(b).sort()).toEqual(Object.keys(a).sort());
-        for (const key of Object.keys(a)) {
-          const scale = Math.max(1e-3, ...Array.from(a[key]!.mean, Math.abs));
-          expect(maxAbsDiff(a[key]!.mean, b[key]!.mean) / scale, key).toBeLessThan(1e-3);
-          if (a[key]!.variance) {
-            const v = Math.max(1e-6, ...Array.from(a[key]!.variance!));
-            expect(maxAbsDiff(a[key]!.variance!, b[key]!.variance!) / v, key).toBeLessThan(1e-3);
-          }
-        }
+        expectSameStatistics(a, b);
         const [plain, frozen] = [await torch.run(image), await torch.run(image, { statistics: a })];
         expect(maxAbsDiff(plain.data, frozen.data)).toBeLessThan(1e-3);
         const crop: ImageTensor = cropTile(image, { x: 16, y: 16, width: 64, height: 48 });
