@@ -6,9 +6,10 @@
  * The image is two default tiles wide (so the cut has exactly the default overlap of context on
  * each side); --quick makes it 128 px tall instead of one tile, so statistics are per 128-row strip.
  *
- * `npm run bench -- pipeline --large [--mp 50]`: one grey photo of that many megapixels restored by
- * `runRestore` (decode, tiles, encode, metadata) in a child process, reporting time and that
- * process's peak RSS: memory must stay a few bytes per pixel, whatever the tile count.
+ * `npm run bench -- pipeline --large [--mp 50] [--tile-memory MB] [--tile px]`: one grey photo of that many
+ * megapixels restored by `runRestore` (decode, tiles, encode, metadata) in a child process,
+ * reporting time and that process's peak RSS: memory must stay a few bytes per pixel, whatever the
+ * tile count; --tile-memory and --tile as `durn restore`'s (default: from free RAM).
  */
 import { execFileSync } from 'node:child_process';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
@@ -217,6 +218,8 @@ async function largePhoto(path: string, mp: number): Promise<{ width: number; he
 async function large(args: string[]): Promise<void> {
   const mp = Number(flag(args, '--mp') ?? 50);
   const workers = Number(flag(args, '--workers') ?? 2);
+  const tileMemory = flag(args, '--tile-memory') ?? '';
+  const tile = flag(args, '--tile') ?? '';
   const dir = await mkdtemp(join(tmpdir(), 'durn-bench-large-'));
   try {
     await writeRandomWeights(join(dir, 'models'), 'denoise');
@@ -228,7 +231,16 @@ async function large(args: string[]): Promise<void> {
     // A child process, so the peak RSS is the restore's alone, not the scene generator's.
     const out = execFileSync(
       process.execPath,
-      [join(HERE, 'run.ts'), 'pipeline', '--restore-child', input, join(dir, 'out'), String(workers)],
+      [
+        join(HERE, 'run.ts'),
+        'pipeline',
+        '--restore-child',
+        input,
+        join(dir, 'out'),
+        String(workers),
+        tileMemory,
+        tile,
+      ],
       {
         env: { ...process.env, DURN_MODELS_DIR: join(dir, 'models') },
         encoding: 'utf8',
@@ -265,12 +277,19 @@ async function large(args: string[]): Promise<void> {
 
 /** The child of --large: restore one file, print seconds and peak RSS as JSON. */
 async function restoreChild(args: string[]): Promise<void> {
-  const [input, outDir, workers] = args.slice(args.indexOf('--restore-child') + 1);
+  const [input, outDir, workers, tileMemory, tileSide] = args.slice(args.indexOf('--restore-child') + 1);
   const t0 = performance.now();
   let tiles = 0;
   let tile = '';
   const summary = await runRestore(
-    { inputs: [input!], task: 'denoise', outDir: outDir!, workers: Number(workers) },
+    {
+      inputs: [input!],
+      task: 'denoise',
+      outDir: outDir!,
+      workers: Number(workers),
+      ...(tileMemory ? { tileMemory: Number(tileMemory) } : {}),
+      ...(tileSide ? { tile: Number(tileSide) } : {}),
+    },
     (e) => {
       if (e.type !== 'step-start') return;
       tiles = e.tiles;

@@ -29,6 +29,7 @@ interface Flags {
   weights?: Record<string, string>;
   tile?: number;
   overlap?: number;
+  tileMemory?: number;
   workers?: number;
   engine?: 'auto' | 'onnx' | 'tfjs' | 'torch';
   device?: DeviceChoice;
@@ -59,6 +60,7 @@ export function toRestoreOptions(inputs: string[], f: Flags): RestoreOptions {
     ...(f.weights ? { weights: f.weights } : {}),
     ...(f.tile !== undefined ? { tile: f.tile } : {}),
     ...(f.overlap !== undefined ? { overlap: f.overlap } : {}),
+    ...(f.tileMemory !== undefined ? { tileMemory: f.tileMemory } : {}),
     ...(f.workers !== undefined ? { workers: f.workers } : {}),
     ...(f.engine ? { engine: f.engine } : {}),
     ...(f.device ? { device: f.device } : {}),
@@ -136,6 +138,11 @@ export function registerRestoreCommand(program: Command): void {
       int('--tile'),
     )
     .option('--overlap <px>', 'tile overlap (default per network)', int('--overlap'))
+    .option(
+      '--tile-memory <MB>',
+      'memory for the tiles in flight (default: a quarter of free RAM, 448–2048 MB; larger tiles are faster)',
+      int('--tile-memory'),
+    )
     .option('--workers <n>', 'worker threads (default: one per core)', int('--workers'))
     .addOption(
       new Option(

@@ -68,6 +68,8 @@ export class TilePool {
   private readonly inFlight = new Set<Promise<void>>();
   private closing = false;
   private closed: Promise<void> | null = null;
+  /** The tiled step whose turn it is ends this; the next waits on it. */
+  private turn: Promise<void> = Promise.resolve();
 
   constructor(opts: PoolOptions = {}) {
     const cores = availableParallelism();
@@ -134,6 +136,30 @@ export class TilePool {
     return { kind: 'cpu', freeBytes: freemem() };
   }
 
+  /**
+   * Waits for the turn of a tiled step (one at a time: its tile memory and threads are chosen for
+   * the whole pool); resolves to the function that ends the turn. An abort stops the wait.
+   */
+  async tiledTurn(signal?: AbortSignal): Promise<() => void> {
+    let end!: () => void;
+    const previous = this.turn;
+    this.turn = new Promise<void>((resolve) => {
+      end = resolve;
+    });
+    if (!signal) {
+      await previous;
+      return end;
+    }
+    try {
+      await abandonOnAbort(previous, signal);
+    } catch (err) {
+      // Steps queued behind this one wait for the one before it instead.
+      void previous.then(end);
+      throw err;
+    }
+    return end;
+  }
+
   /** Tiles that can be in flight without idling a worker: enough to hide the stitching. */
   get capacity(): number {
     return this.workers * 2;
@@ -147,9 +173,9 @@ export class TilePool {
     network: NetworkId,
     weightsPath: string,
     tile: ImageTensor,
-    options: { signal?: AbortSignal; statistics?: GraphStatistics; threads?: number } = {},
+    options: { signal?: AbortSignal; statistics?: GraphStatistics; threads?: number; sole?: boolean } = {},
   ): Promise<ImageTensor> {
-    const { signal, statistics, threads } = options;
+    const { signal, statistics, threads, sole } = options;
     const result = (await this.send(
       network,
       weightsPath,
@@ -158,6 +184,7 @@ export class TilePool {
       {
         kind: 'run',
         ...(statistics ? { statistics } : {}),
+        ...(sole ? { sole } : {}),
       },
       threads,
     )) as TileResult;
@@ -191,7 +218,7 @@ export class TilePool {
     weightsPath: string,
     tile: ImageTensor,
     signal: AbortSignal | undefined,
-    extra: Pick<TileTask, 'kind' | 'statistics'>,
+    extra: Pick<TileTask, 'kind' | 'statistics' | 'sole'>,
     threads = this.threadsPerWorker,
   ): Promise<TileResult | StatisticsResult> {
     const owned = tile.data.byteOffset === 0 && tile.data.byteLength === tile.data.buffer.byteLength;

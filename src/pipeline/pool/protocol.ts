@@ -24,6 +24,11 @@ export interface TileTask {
   readonly kind?: 'run' | 'collect';
   /** Frozen statistics for a 'run' (cloned, small: a few vectors per layer). */
   readonly statistics?: GraphStatistics;
+  /**
+   * The worker drops its sessions of this network with other thread counts first: large tiles run
+   * with every thread, and an idle session would keep its arena (its largest tile's memory).
+   */
+  readonly sole?: boolean;
 }
 
 export interface StatisticsResult {

@@ -35,8 +35,20 @@ async function open(key: SessionKey): Promise<Open> {
   return { session, notices };
 }
 
-function sessionFor(key: SessionKey): Promise<Open> {
+/** The session's key without its thread count. */
+const family = (key: SessionKey) => JSON.stringify({ ...key, threads: 0 });
+
+function sessionFor(key: SessionKey, sole: boolean): Promise<Open> {
   const id = JSON.stringify(key);
+  // A session keeps its largest tile's memory (ONNX Runtime's arena): for a sole session, the same
+  // network's sessions with other thread counts go. No run is in flight here (one task a worker).
+  if (sole) {
+    for (const [other, open] of sessions) {
+      if (other === id || family(JSON.parse(other) as SessionKey) !== family(key)) continue;
+      sessions.delete(other);
+      void open.then((o) => o.session.dispose()).catch(() => {});
+    }
+  }
   let s = sessions.get(id);
   if (!s) {
     s = open(key);
@@ -50,7 +62,7 @@ function sessionFor(key: SessionKey): Promise<Open> {
 export default async function runTile(task: TileTask): Promise<TileResult | StatisticsResult> {
   try {
     if (task.definition && !isNetworkId(task.definition.id)) registerNetwork(task.definition);
-    const { session, notices } = await sessionFor(task.session);
+    const { session, notices } = await sessionFor(task.session, task.sole === true);
     const input = { data: task.data, channels: task.channels, height: task.height, width: task.width };
     if (task.kind === 'collect') {
       const statistics = await session.collectStatistics(input);

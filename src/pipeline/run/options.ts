@@ -49,6 +49,13 @@ export const RestoreOptionsSchema = z
     weights: z.record(z.string(), z.string().min(1)).optional(),
     tile: z.number().int().min(16).max(16384).optional(),
     overlap: z.number().int().min(0).max(4096).optional(),
+    /** Memory for the tiles in flight, in MB (default: a quarter of free RAM, 448 MB to 2 GB). */
+    tileMemory: z
+      .number()
+      .int()
+      .min(64)
+      .max(1024 * 1024)
+      .optional(),
     maxPixels: z.number().int().min(1).optional(),
   })
   .strict()

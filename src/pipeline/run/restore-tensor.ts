@@ -13,7 +13,7 @@ import { getNetwork } from '../../models/networks/index.ts';
 import type { BaseTaskOptions, TaskPlugin } from '../../plugins/types.ts';
 import type { RunEventListener } from '../events.ts';
 import type { TilePool } from '../pool/pool.ts';
-import { chooseTile, tileBudget } from '../tiling/choose.ts';
+import { chooseTile, type TileBudget, type TileChoice, tileBudget } from '../tiling/choose.ts';
 import { planInputFor, planTiles, Stitcher } from '../tiling/index.ts';
 import { type PixelSource, readRows, tensorSource } from '../tiling/source.ts';
 import { statisticsInput } from '../tiling/statistics.ts';
@@ -39,6 +39,8 @@ export interface TilingOverride {
   readonly statistics?: 'frozen' | 'tile';
   /** Largest image the statistics pass runs on; larger images are shrunk by a whole factor. */
   readonly statisticsPixels?: number;
+  /** Memory for the tiles in flight, bytes (--tile-memory); default: from free RAM. */
+  readonly tileMemory?: number;
 }
 
 export interface TensorContext {
@@ -113,7 +115,7 @@ async function runStep(
   ctx: TensorContext,
   sink?: RowSink,
 ): Promise<ImageTensor | undefined> {
-  const { plugin, options } = step;
+  const { plugin } = step;
   const network = getNetwork(plugin.networkFor({ channels: image.channels === 1 ? 1 : 3 }));
   const weightsPath = step.weights[network.id];
   if (!weightsPath)
@@ -124,19 +126,48 @@ async function runStep(
   // The user's overlap, else the plugin's (capped to what a user's tile allows); the tile from memory.
   const { overlap } = tilingFor(plugin, network.id, ctx.tiling);
   // CPU workers size tiles from free RAM; a GPU from its own free memory (tiling/choose.ts).
-  const budget = tileBudget(await ctx.pool.tileMemory(network.id, weightsPath, ctx.signal));
-  const choice = chooseTile({
-    width: image.width,
-    height: image.height,
-    sizeMultiple: network.sizeMultiple,
-    minSide: network.minSide,
-    bytesPerPixel: bytesPerPixel(network.graph),
-    overlap,
-    workers: ctx.pool.workers,
-    freeBytes: budget.freeBytes,
-    budget,
-    ...(ctx.tiling?.tile === undefined ? {} : { tile: ctx.tiling.tile }),
-  });
+  const choose = async () => {
+    const memory = await ctx.pool.tileMemory(network.id, weightsPath, ctx.signal);
+    const budget = tileBudget(memory, ctx.tiling?.tileMemory);
+    const choice = chooseTile({
+      width: image.width,
+      height: image.height,
+      sizeMultiple: network.sizeMultiple,
+      minSide: network.minSide,
+      bytesPerPixel: bytesPerPixel(network.graph),
+      overlap,
+      workers: ctx.pool.workers,
+      threads: ctx.pool.workers * ctx.pool.threadsPerWorker,
+      freeBytes: budget.freeBytes,
+      budget,
+      ...(ctx.tiling?.tile === undefined ? {} : { tile: ctx.tiling.tile }),
+    });
+    return { budget, choice };
+  };
+  let chosen = await choose();
+  // Tiled steps take the pool in turn (another file's whole images still run beside them): the
+  // memory and threads a step chooses are then its own. Chosen again once its turn has come.
+  const endTurn = chosen.choice.whole ? undefined : await ctx.pool.tiledTurn(ctx.signal);
+  try {
+    if (endTurn) chosen = await choose();
+    return await runChosen(image, step, index, ctx, overlap, chosen, sink);
+  } finally {
+    endTurn?.();
+  }
+}
+
+async function runChosen(
+  image: PixelSource,
+  step: ResolvedStep,
+  index: number,
+  ctx: TensorContext,
+  overlap: number,
+  { budget, choice }: { budget: TileBudget; choice: TileChoice },
+  sink?: RowSink,
+): Promise<ImageTensor | undefined> {
+  const { plugin, options } = step;
+  const network = getNetwork(plugin.networkFor({ channels: image.channels === 1 ? 1 : 3 }));
+  const weightsPath = step.weights[network.id]!;
   // A whole image has no neighbours: its overlap only has to pass the plan's checks.
   const tiling = { tile: choice.whole ? Math.max(choice.tile, 2 * overlap + 64) : choice.tile, overlap };
   // Frozen statistics make a global-statistics network local: plan (blend) as for one.
@@ -147,8 +178,8 @@ async function runStep(
   const plan = planTiles(
     planInputFor({ ...network, globalStatistics: network.globalStatistics && !freeze }, image, tiling),
   );
-  // One tile alone gets every thread of the pool; tiles in parallel get one worker's share each.
-  const threads = plan.tiles.length === 1 ? ctx.pool.soloThreads : undefined;
+  // One tile alone gets every thread of the pool; tiles in parallel the choice's share each.
+  const threads = plan.tiles.length === 1 ? ctx.pool.soloThreads : choice.threads;
   const stepCtx = { network, options };
   // preprocess is pointwise: applied to each region as it is read, never to the whole image.
   const input: PixelSource = {
@@ -238,6 +269,8 @@ async function runStep(
           ...(ctx.signal ? { signal: ctx.signal } : {}),
           ...(statistics ? { statistics } : {}),
           ...(threads ? { threads } : {}),
+          // Large tiles with every thread: the worker keeps no other session's arena beside them.
+          ...(choice.threads ? { sole: true } : {}),
         })
         .catch((err: unknown) => {
           failed = true; // the other lanes stop taking tiles
@@ -248,7 +281,8 @@ async function runStep(
       ctx.emit({ type: 'tile-done', file: ctx.file, step: index, done, total });
     }
   };
-  const lanes = Math.min(total, ctx.pool.capacity);
+  // Fewer lanes than workers: no tile waits ahead (it would run beside them on another worker).
+  const lanes = Math.min(total, choice.lanes < ctx.pool.workers ? choice.lanes : ctx.pool.capacity);
   const results = await Promise.allSettled(Array.from({ length: lanes }, worker));
   const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failure) throw failure.reason;

@@ -120,6 +120,7 @@ export function startRun(options: RestoreOptions, onEvent: RunEventListener): Ru
     const tiling = {
       ...(o.tile ? { tile: o.tile } : {}),
       ...(o.overlap !== undefined ? { overlap: o.overlap } : {}),
+      ...(o.tileMemory ? { tileMemory: o.tileMemory * 2 ** 20 } : {}),
     };
     checkTiling(steps, tiling);
     if (o.format) checkBitDepth(o.bitDepth, o.format, 'the format asked for');

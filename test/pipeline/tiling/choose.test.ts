@@ -5,8 +5,10 @@ import { allNetworks, getNetwork } from '../../../src/models/networks/index.ts';
 import {
   chooseTile,
   computedPixels,
+  cpuTileCap,
   GPU_ASSUMED_FREE,
-  TILE_MEMORY_CAP,
+  TILE_MEMORY_MAX,
+  TILE_MEMORY_MIN,
   tileBudget,
   WHOLE_MEMORY_CAP,
 } from '../../../src/pipeline/tiling/choose.ts';
@@ -38,22 +40,43 @@ describe('chooseTile', () => {
     expect(c.reason).toMatch(/^whole image/);
   });
 
-  it('tiles a 24-MP photo within the tile memory cap, shared by the workers', () => {
+  it('tiles a 24-MP photo within the tile memory, a quarter of what is free', () => {
     const c = chooseTile({ ...base, width: 6000, height: 4000, freeBytes: 8 * GB });
     expect(c.whole).toBe(false);
-    expect(c.tile * c.tile * base.bytesPerPixel * 2).toBeLessThanOrEqual(TILE_MEMORY_CAP);
-    expect(c.tile).toBeGreaterThan(400);
+    expect(c.tile * c.tile * base.bytesPerPixel * c.lanes).toBeLessThanOrEqual(2 * GB);
+    expect(c.tile).toBeGreaterThan(1000);
+    expect(c.reason).toMatch(/a tile × \d at a time/);
   });
 
-  it('takes the tile within the cap that computes the fewest pixels, not merely the largest', () => {
-    const photo = { ...base, width: 8660, height: 5774, freeBytes: 8 * GB }; // 50 MP
+  it('takes the tile within its share that computes the fewest pixels, not merely the largest', () => {
+    const budget = tileBudget({ kind: 'cpu', freeBytes: 8 * GB }, TILE_MEMORY_MIN);
+    const photo = { ...base, width: 8660, height: 5774, freeBytes: budget.freeBytes, budget }; // 50 MP
     const c = chooseTile(photo);
-    const largest = Math.floor(Math.sqrt(TILE_MEMORY_CAP / 2 / base.bytesPerPixel));
+    const largest = Math.floor(Math.sqrt(TILE_MEMORY_MIN / c.lanes / base.bytesPerPixel));
     expect(c.tile).toBeLessThan(largest);
     for (let t = 300; t <= largest; t++)
       expect(computedPixels(photo, c.tile), `tile ${t}`).toBeLessThanOrEqual(computedPixels(photo, t));
-    // Fewer pixels with as many tiles or a few more: 93.3 MP here against 96.2 for the largest.
-    expect(computedPixels(photo, c.tile)).toBeLessThan(0.98 * computedPixels(photo, largest));
+    expect(computedPixels(photo, c.tile)).toBeLessThan(0.99 * computedPixels(photo, largest));
+  });
+
+  it('runs fewer, larger tiles with more threads each when that computes fewer pixels a thread', () => {
+    // 448 MB, 2 cores: one 695-px tile with 2 threads (1.55× the photo's pixels) against two
+    // 535-px tiles with 1 thread each (1.79×); the 5 % intra-op loss does not outweigh it.
+    const budget = tileBudget({ kind: 'cpu', freeBytes: 8 * GB }, TILE_MEMORY_MIN);
+    const photo = { ...base, width: 6000, height: 4000, freeBytes: budget.freeBytes, budget, threads: 2 };
+    const c = chooseTile(photo);
+    expect(c).toMatchObject({ lanes: 1, threads: 2, whole: false });
+    expect(c.reason).toMatch(/× 1 at a time \(2 threads each\)/);
+    const two = Math.floor(Math.sqrt(TILE_MEMORY_MIN / 2 / base.bytesPerPixel));
+    expect(computedPixels(photo, c.tile)).toBeLessThan(0.9 * computedPixels(photo, two));
+    // Where both fit tiles as large, every worker keeps its own tile and thread.
+    const roomy = chooseTile({ ...photo, budget: tileBudget({ kind: 'cpu', freeBytes: 64 * GB }) });
+    expect(roomy.lanes).toBe(2);
+    expect(roomy.threads).toBeUndefined();
+    // 16 workers on 16 cores do not cut 448 MB into sixteen 190-px tiles.
+    const many = chooseTile({ ...photo, workers: 16, threads: 16 });
+    expect(many.lanes).toBeLessThan(16);
+    expect(many.tile).toBeGreaterThan(300);
   });
 
   it('counts the pixels a plan computes, context and padding included', () => {
@@ -77,10 +100,13 @@ describe('chooseTile', () => {
     expect(chooseTile({ ...base, width: 6000, height: 4000, freeBytes: 8 * GB, tile: 300 })).toEqual({
       tile: 300,
       whole: false,
+      lanes: 2,
       reason: '--tile',
     });
-    const side = Math.ceil(Math.sqrt(WHOLE_MEMORY_CAP / base.bytesPerPixel)) + 8;
+    const budget = tileBudget({ kind: 'cpu', freeBytes: 64 * GB });
+    const side = Math.ceil(Math.sqrt(budget.wholeCap / base.bytesPerPixel)) + 8;
     expect(chooseTile({ ...base, width: side, height: side, freeBytes: 64 * GB }).whole).toBe(false);
+    expect(chooseTile({ ...base, width: side - 16, height: side - 16, freeBytes: 64 * GB }).whole).toBe(true);
   });
 });
 
@@ -98,12 +124,22 @@ describe('tileBudget (CPU RAM or GPU memory)', () => {
     return chooseTile({ ...photo, workers, freeBytes: budget.freeBytes, budget });
   };
 
-  it('keeps CPU workers under the fixed caps, whatever RAM is free', () => {
+  it("gives CPU tiles a quarter of the free RAM within bounds, or exactly the user's --tile-memory", () => {
+    expect(cpuTileCap(64 * GB)).toBe(TILE_MEMORY_MAX);
+    expect(cpuTileCap(4 * GB)).toBe(GB);
+    expect(cpuTileCap(0.5 * GB)).toBe(TILE_MEMORY_MIN);
     expect(tileBudget({ kind: 'cpu', freeBytes: 64 * GB })).toMatchObject({
       freeBytes: 64 * GB,
-      tileCap: TILE_MEMORY_CAP,
-      wholeCap: WHOLE_MEMORY_CAP,
+      tileCap: TILE_MEMORY_MAX,
+      wholeCap: TILE_MEMORY_MAX,
     });
+    expect(tileBudget({ kind: 'cpu', freeBytes: 2 * GB })).toMatchObject({ wholeCap: WHOLE_MEMORY_CAP });
+    // The user's memory bounds tiles and whole images, and is not halved again by chooseTile.
+    const mine = tileBudget({ kind: 'cpu', freeBytes: 0.5 * GB }, 300 * 2 ** 20);
+    expect(mine).toMatchObject({ tileCap: 300 * 2 ** 20, wholeCap: 300 * 2 ** 20, freeBytes: 600 * 2 ** 20 });
+    const c = chooseTile({ ...photo, workers: 2, freeBytes: mine.freeBytes, budget: mine });
+    expect(c.tile ** 2 * photo.bytesPerPixel * c.lanes).toBeLessThanOrEqual(300 * 2 ** 20);
+    expect(c.reason).toMatch(/--tile-memory/);
     expect(choose({ kind: 'cpu', freeBytes: 64 * GB }, 2)).toEqual(
       chooseTile({ ...photo, workers: 2, freeBytes: 64 * GB }),
     );
@@ -115,13 +151,14 @@ describe('tileBudget (CPU RAM or GPU memory)', () => {
     expect(c.reason).toMatch(/free on the GPU$/);
   });
 
-  it('sizes GPU tiles from the free memory reported, beyond the CPU cap', () => {
-    const cpu = choose({ kind: 'cpu', freeBytes: 100 * GB }, 2);
+  it('sizes GPU tiles from the free memory reported, one a worker', () => {
+    const cpu = choose({ kind: 'cpu', freeBytes: 2 * GB }, 2);
     const small = choose({ kind: 'gpu', freeBytes: 3 * GB }, 2);
     const large = choose({ kind: 'gpu', freeBytes: 12 * GB }, 2);
     expect(small.whole || large.whole).toBe(false);
     expect(small.tile).toBeGreaterThan(cpu.tile);
     expect(large.tile).toBeGreaterThan(small.tile);
+    expect(large.lanes).toBe(2);
     // Half the free memory, shared by the workers.
     expect(large.tile ** 2 * photo.bytesPerPixel * 2).toBeLessThanOrEqual(6 * GB);
   });

@@ -1,0 +1,69 @@
+/**
+ * Tiled steps take the pool in turn: the tile memory and threads one chooses are the whole pool's,
+ * so two large photos restored at once run one after the other, not interleaved.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import type { RunEvent } from '../../../src/pipeline/events.ts';
+import { TilePool } from '../../../src/pipeline/pool/pool.ts';
+import { restoreTensor } from '../../../src/pipeline/run/restore-tensor.ts';
+import { generateScene } from '../../../src/pipeline/samples/scenes.ts';
+import { getPlugin } from '../../../src/plugins/registry.ts';
+import { writeScratchWeights } from '../../helpers/models.ts';
+
+let dir: string;
+let pool: TilePool;
+let weights: string;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'durn-turn-'));
+  [weights] = (await writeScratchWeights(dir, 'denoise', ['durn-p-nonorm'])) as [string];
+  pool = new TilePool({ workers: 2, threadsPerWorker: 1, engine: 'onnx', device: 'cpu' });
+});
+afterAll(async () => {
+  await pool?.close();
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+const steps = () => [
+  { plugin: getPlugin('denoise'), options: { strength: 0.5 }, weights: { 'durn-p-nonorm': weights } },
+];
+
+it('runs two tiled photos one after the other, every tile of the first before the second starts', async () => {
+  const events: { file: string; type: string }[] = [];
+  const emit = (e: RunEvent) => {
+    if ((e.type === 'tile-done' || e.type === 'step-start') && 'file' in e)
+      events.push({ file: e.file, type: e.type });
+  };
+  const ctx = (file: string) => ({ pool, file, emit, tiling: { tile: 80, overlap: 16 } });
+  await Promise.all([
+    restoreTensor(generateScene({ width: 150, height: 200, seed: 1 }), steps(), ctx('a.png')),
+    restoreTensor(generateScene({ width: 150, height: 200, seed: 2 }), steps(), ctx('b.png')),
+  ]);
+  const files = events.map((e) => e.file);
+  const first = files[0]!;
+  const switchAt = files.findIndex((f) => f !== first);
+  expect(switchAt).toBeGreaterThan(4); // the first photo's step-start and all its tiles
+  expect(files.slice(switchAt).every((f) => f !== first)).toBe(true);
+  expect(events[switchAt]!.type).toBe('step-start');
+});
+
+it('lets a step give up its place while waiting, and the next one still gets its turn', async () => {
+  const endFirst = await pool.tiledTurn();
+  const abort = new AbortController();
+  const second = pool.tiledTurn(abort.signal);
+  let thirdStarted = false;
+  const third = pool.tiledTurn().then((end) => {
+    thirdStarted = true;
+    return end;
+  });
+  abort.abort();
+  await expect(second).rejects.toThrow(/cancelled/);
+  await new Promise((r) => setTimeout(r, 20));
+  expect(thirdStarted).toBe(false); // the first still holds the pool
+  endFirst();
+  (await third)();
+  expect(thirdStarted).toBe(true);
+});
