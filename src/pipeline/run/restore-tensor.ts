@@ -259,6 +259,8 @@ async function runChosen(
     while (next < total && !failed) {
       await ctx.gate?.wait(ctx.signal);
       throwIfAborted(ctx.signal);
+      // Another lane may have taken the last tile while this one waited.
+      if (next >= total || failed) break;
       const tile = plan.tiles[next++]!;
       // A read is a new buffer, so the pool may take it.
       const region = input.read(tile.input);
