@@ -150,7 +150,7 @@ async function runStep(
   const endTurn = chosen.choice.whole ? undefined : await ctx.pool.tiledTurn(ctx.signal);
   try {
     if (endTurn) chosen = await choose();
-    return await runChosen(image, step, index, ctx, overlap, chosen, sink);
+    return await runChosen(image, step, index, ctx, { network, weightsPath, overlap, ...chosen }, sink);
   } finally {
     endTurn?.();
   }
@@ -161,13 +161,17 @@ async function runChosen(
   step: ResolvedStep,
   index: number,
   ctx: TensorContext,
-  overlap: number,
-  { budget, choice }: { budget: TileBudget; choice: TileChoice },
+  chosen: {
+    network: ReturnType<typeof getNetwork>;
+    weightsPath: string;
+    overlap: number;
+    budget: TileBudget;
+    choice: TileChoice;
+  },
   sink?: RowSink,
 ): Promise<ImageTensor | undefined> {
   const { plugin, options } = step;
-  const network = getNetwork(plugin.networkFor({ channels: image.channels === 1 ? 1 : 3 }));
-  const weightsPath = step.weights[network.id]!;
+  const { network, weightsPath, overlap, budget, choice } = chosen;
   // A whole image has no neighbours: its overlap only has to pass the plan's checks.
   const tiling = { tile: choice.whole ? Math.max(choice.tile, 2 * overlap + 64) : choice.tile, overlap };
   // Frozen statistics make a global-statistics network local: plan (blend) as for one.

@@ -139,7 +139,7 @@ export function chooseTile(o: TileChoiceInput): TileChoice {
   }
   // A tile must own pixels beyond its two overlaps to make progress at all.
   const floor = Math.ceil((2 * o.overlap + Math.max(8, 4 * m) + 64) / m) * m;
-  let best: { tile: number; lanes: number; cost: number } | undefined;
+  let best: { tile: number; lanes: number; threads: number; cost: number } | undefined;
   for (const lanes of shareThreads ? laneCounts(workers) : [workers]) {
     const share = Math.min(usable, tileCap) / lanes;
     const fit = Math.floor(Math.sqrt(share / o.bytesPerPixel) / m) * m;
@@ -147,10 +147,9 @@ export function chooseTile(o: TileChoiceInput): TileChoice {
     const t = Math.floor(threads / lanes);
     // Time ∝ pixels computed / (threads working × what each keeps of its speed).
     const cost = (computedPixels(o, tile) * (1 + INTRA_OP_LOSS * (t - 1))) / (lanes * t);
-    if (!best || cost < best.cost) best = { tile, lanes, cost };
+    if (!best || cost < best.cost) best = { tile, lanes, threads: t, cost };
   }
-  const { tile, lanes } = best!;
-  const t = Math.floor(threads / lanes);
+  const { tile, lanes, threads: t } = best!;
   return {
     tile,
     whole: false,

@@ -2,37 +2,21 @@
  * The streamed restore (rows leave the stitcher band by band, postprocessed per band, as
  * restoreFile encodes them) gives the same pixels as the whole-result restore.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import type { ImageTensor } from '../../../src/models/engines/types.ts';
-import { TilePool } from '../../../src/pipeline/pool/pool.ts';
 import { restoreTensor, restoreTensorTo } from '../../../src/pipeline/run/restore-tensor.ts';
 import { generateScene } from '../../../src/pipeline/samples/scenes.ts';
 import { getPlugin } from '../../../src/plugins/registry.ts';
-import { writeScratchWeights } from '../../helpers/models.ts';
+import { useScratchPool } from '../../helpers/pool.ts';
 
-let dir: string;
-let pool: TilePool;
-let weights: string;
-
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'durn-stream-'));
-  [weights] = (await writeScratchWeights(dir, 'denoise', ['durn-p-nonorm'])) as [string];
-  pool = new TilePool({ workers: 2, threadsPerWorker: 1, engine: 'onnx', device: 'cpu' });
-});
-afterAll(async () => {
-  await pool?.close();
-  if (dir) await rm(dir, { recursive: true, force: true });
-});
+const s = useScratchPool('denoise', 'durn-p-nonorm');
 
 it('streams the same rows, top to bottom, as the whole-result restore', async () => {
   const image = generateScene({ width: 120, height: 230, seed: 4 });
   const steps = [
-    { plugin: getPlugin('denoise'), options: { strength: 0.5 }, weights: { 'durn-p-nonorm': weights } },
+    { plugin: getPlugin('denoise'), options: { strength: 0.5 }, weights: { 'durn-p-nonorm': s.weights } },
   ];
-  const ctx = { pool, file: 'x.png', emit: () => {}, tiling: { tile: 80, overlap: 16 } };
+  const ctx = { pool: s.pool, file: 'x.png', emit: () => {}, tiling: { tile: 80, overlap: 16 } };
   const whole = await restoreTensor(image, steps, ctx);
   const streamed: ImageTensor = { ...whole, data: new Float32Array(whole.data.length) };
   const starts: number[] = [];

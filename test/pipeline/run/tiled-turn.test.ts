@@ -2,33 +2,17 @@
  * Tiled steps take the pool in turn: the tile memory and threads one chooses are the whole pool's,
  * so two large photos restored at once run one after the other, not interleaved.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import type { RunEvent } from '../../../src/pipeline/events.ts';
-import { TilePool } from '../../../src/pipeline/pool/pool.ts';
 import { restoreTensor } from '../../../src/pipeline/run/restore-tensor.ts';
 import { generateScene } from '../../../src/pipeline/samples/scenes.ts';
 import { getPlugin } from '../../../src/plugins/registry.ts';
-import { writeScratchWeights } from '../../helpers/models.ts';
+import { useScratchPool } from '../../helpers/pool.ts';
 
-let dir: string;
-let pool: TilePool;
-let weights: string;
-
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'durn-turn-'));
-  [weights] = (await writeScratchWeights(dir, 'denoise', ['durn-p-nonorm'])) as [string];
-  pool = new TilePool({ workers: 2, threadsPerWorker: 1, engine: 'onnx', device: 'cpu' });
-});
-afterAll(async () => {
-  await pool?.close();
-  if (dir) await rm(dir, { recursive: true, force: true });
-});
+const s = useScratchPool('denoise', 'durn-p-nonorm');
 
 const steps = () => [
-  { plugin: getPlugin('denoise'), options: { strength: 0.5 }, weights: { 'durn-p-nonorm': weights } },
+  { plugin: getPlugin('denoise'), options: { strength: 0.5 }, weights: { 'durn-p-nonorm': s.weights } },
 ];
 
 it('runs two tiled photos one after the other, every tile of the first before the second starts', async () => {
@@ -37,7 +21,7 @@ it('runs two tiled photos one after the other, every tile of the first before th
     if ((e.type === 'tile-done' || e.type === 'step-start') && 'file' in e)
       events.push({ file: e.file, type: e.type });
   };
-  const ctx = (file: string) => ({ pool, file, emit, tiling: { tile: 80, overlap: 16 } });
+  const ctx = (file: string) => ({ pool: s.pool, file, emit, tiling: { tile: 80, overlap: 16 } });
   await Promise.all([
     restoreTensor(generateScene({ width: 150, height: 200, seed: 1 }), steps(), ctx('a.png')),
     restoreTensor(generateScene({ width: 150, height: 200, seed: 2 }), steps(), ctx('b.png')),
@@ -51,11 +35,11 @@ it('runs two tiled photos one after the other, every tile of the first before th
 });
 
 it('lets a step give up its place while waiting, and the next one still gets its turn', async () => {
-  const endFirst = await pool.tiledTurn();
+  const endFirst = await s.pool.tiledTurn();
   const abort = new AbortController();
-  const second = pool.tiledTurn(abort.signal);
+  const second = s.pool.tiledTurn(abort.signal);
   let thirdStarted = false;
-  const third = pool.tiledTurn().then((end) => {
+  const third = s.pool.tiledTurn().then((end) => {
     thirdStarted = true;
     return end;
   });
