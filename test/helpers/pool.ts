@@ -1,6 +1,6 @@
 /**
  * A 2-worker ONNX CPU tile pool and scratch weights for one network, set up before a test file's
- * tests and closed after them: `const s = useScratchPool('denoise', 'durn-p-nonorm')`, then
+ * tests and closed after them: `const s = scratchPoolForFile('denoise', 'durn-p-nonorm')`, then
  * `s.pool` and `s.weights` inside the tests.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -16,7 +16,7 @@ export interface ScratchPool {
   weights: string;
 }
 
-export function useScratchPool(task: string, network: NetworkId): ScratchPool {
+export function scratchPoolForFile(task: string, network: NetworkId): ScratchPool {
   const s = {} as ScratchPool;
   let dir: string | undefined;
   beforeAll(async () => {

@@ -7,9 +7,9 @@ import type { ImageTensor } from '../../../src/models/engines/types.ts';
 import { restoreTensor, restoreTensorTo } from '../../../src/pipeline/run/restore-tensor.ts';
 import { generateScene } from '../../../src/pipeline/samples/scenes.ts';
 import { getPlugin } from '../../../src/plugins/registry.ts';
-import { useScratchPool } from '../../helpers/pool.ts';
+import { scratchPoolForFile } from '../../helpers/pool.ts';
 
-const s = useScratchPool('denoise', 'durn-p-nonorm');
+const s = scratchPoolForFile('denoise', 'durn-p-nonorm');
 
 it('streams the same rows, top to bottom, as the whole-result restore', async () => {
   const image = generateScene({ width: 120, height: 230, seed: 4 });

@@ -7,9 +7,9 @@ import type { RunEvent } from '../../../src/pipeline/events.ts';
 import { restoreTensor } from '../../../src/pipeline/run/restore-tensor.ts';
 import { generateScene } from '../../../src/pipeline/samples/scenes.ts';
 import { getPlugin } from '../../../src/plugins/registry.ts';
-import { useScratchPool } from '../../helpers/pool.ts';
+import { scratchPoolForFile } from '../../helpers/pool.ts';
 
-const s = useScratchPool('denoise', 'durn-p-nonorm');
+const s = scratchPoolForFile('denoise', 'durn-p-nonorm');
 
 const steps = () => [
   { plugin: getPlugin('denoise'), options: { strength: 0.5 }, weights: { 'durn-p-nonorm': s.weights } },
