@@ -25,7 +25,7 @@ import type { InputFormat, OutputFormat } from './pipeline/image/types.ts';
 import { holdMetadata } from './pipeline/metadata/exiftool.ts';
 import { TilePool } from './pipeline/pool/pool.ts';
 import { Gate } from './pipeline/run/gate.ts';
-import { OutputFormatSchema, parseRestoreOptions } from './pipeline/run/options.ts';
+import { OutputFormatSchema, parseRestoreOptions, tilingOf } from './pipeline/run/options.ts';
 import { checkBitDepth, checkTiling, checkWeights } from './pipeline/run/preflight.ts';
 import { restoreFile } from './pipeline/run/restore-file.ts';
 import { type ResolvedStep, restoreTensor } from './pipeline/run/restore-tensor.ts';
@@ -93,10 +93,7 @@ export function createRestorer(options: RestorerOptions): Restorer {
   const { onNotice: _notice, ...rest } = options;
   const o = parseRestoreOptions({ inputs: ['-'], ...stripUndefined(rest) }, 'the restorer options');
   const steps: ResolvedStep[] = resolveSteps(o);
-  const tiling = {
-    ...(o.tile ? { tile: o.tile } : {}),
-    ...(o.overlap !== undefined ? { overlap: o.overlap } : {}),
-  };
+  const tiling = tilingOf(o);
   checkTiling(steps, tiling);
   // Weights are read once, before the first photo; a bad file fails every call with its error.
   const ready = checkWeights(steps);

@@ -66,6 +66,7 @@ export function registerTrainCommands(program: Command): void {
       'worker threads: gradients (tfjs) or batches (torch; default there: all cores but one on a GPU, one on the CPU)',
       int,
     )
+    .option('--threads <n>', 'torch engine on the CPU: intra-op threads (default: all cores)', int)
     .option('--ema <decay>', 'keep an exponential moving average of the weights, e.g. 0.999', num)
     .option('--clip <norm>', 'clip gradients to this global norm', num)
     .option('--sigma <levels>', 'Gaussian noise σ (0–255), one or a list: 50 or 30,50,70', sigmas)

@@ -35,6 +35,7 @@ interface Flags {
   weights?: Record<string, string>;
   tile?: number;
   overlap?: number;
+  tileMemory?: number;
   engine?: 'auto' | 'onnx' | 'tfjs' | 'torch';
   device?: DeviceChoice;
   precision?: 'fp32' | 'bf16';
@@ -70,6 +71,7 @@ export function toWatchOptions(input: string, f: Flags): WatchFolderOptions {
     ...(f.weights ? { weights: f.weights } : {}),
     ...(f.tile !== undefined ? { tile: f.tile } : {}),
     ...(f.overlap !== undefined ? { overlap: f.overlap } : {}),
+    ...(f.tileMemory !== undefined ? { tileMemory: f.tileMemory } : {}),
     ...(f.engine ? { engine: f.engine } : {}),
     ...(f.device ? { device: f.device } : {}),
     ...(f.precision ? { precision: f.precision } : {}),
@@ -207,6 +209,11 @@ export function registerWatchCommand(program: Command): void {
       int('--tile'),
     )
     .option('--overlap <px>', 'tile overlap (default per network)', int('--overlap'))
+    .option(
+      '--tile-memory <MB>',
+      'memory for the tiles in flight (default: a quarter of free RAM, 448–2048 MB; larger tiles are faster)',
+      int('--tile-memory'),
+    )
     .addOption(new Option('--engine <engine>', 'inference engine').choices(['auto', 'onnx', 'tfjs', 'torch']))
     .option('--device <device>', 'auto, cpu, cuda or cuda:N (onnx and torch engines)', device)
     .addOption(new Option('--precision <p>', 'torch engine on CUDA: fp32 or bf16').choices(['fp32', 'bf16']))

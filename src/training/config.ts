@@ -77,6 +77,8 @@ export const trainOptionsSchema = z.object({
   /** Where periodic checkpoints go; default next to --out. */
   checkpoint: z.string().optional(),
   workers: positiveInt.optional(),
+  /** torch engine on the CPU: intra-op threads (default: all cores); two runs side by side take 1 each. */
+  threads: positiveInt.optional(),
   ema: z.number().gt(0).lt(1).optional(),
   clip: z.number().positive().optional(),
   /** Noise level(s) for the denoise tasks, in 8-bit units (σ=50 as in the paper). */

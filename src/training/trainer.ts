@@ -85,7 +85,12 @@ export async function trainNetwork(
   const engineName = await resolveTrainEngine(o.engine, o.device);
   const engine: TrainEngine =
     engineName === 'torch'
-      ? await TorchTrainEngine.start(start, { device: o.device, precision: o.precision, workers: o.workers })
+      ? await TorchTrainEngine.start(start, {
+          device: o.device,
+          precision: o.precision,
+          workers: o.workers,
+          threads: o.threads,
+        })
       : await TfjsTrainEngine.start(start, o.backend, backend);
   try {
     let bestParams: Float32Array | null = null;

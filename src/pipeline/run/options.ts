@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { parseWith } from '../../core/validation.ts';
 import { deviceSchema } from '../../models/engines/index.ts';
+import type { TilingOverride } from './restore-tensor.ts';
 
 export const OUTPUT_FORMAT_NAMES = ['jpeg', 'png', 'webp', 'tiff', 'avif', 'heif'] as const;
 
@@ -69,4 +70,13 @@ export type ParsedRestoreOptions = z.output<typeof RestoreOptionsSchema>;
 
 export function parseRestoreOptions(value: unknown, what = 'the restore options'): ParsedRestoreOptions {
   return parseWith(RestoreOptionsSchema, value, what);
+}
+
+/** The tiling a run, a watch and a restorer take from their options (one place, so none drops one). */
+export function tilingOf(o: ParsedRestoreOptions): TilingOverride {
+  return {
+    ...(o.tile ? { tile: o.tile } : {}),
+    ...(o.overlap !== undefined ? { overlap: o.overlap } : {}),
+    ...(o.tileMemory ? { tileMemory: o.tileMemory * 2 ** 20 } : {}),
+  };
 }

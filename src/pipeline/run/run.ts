@@ -16,7 +16,7 @@ import { TilePool } from '../pool/pool.ts';
 import { loadPresets, resolveTaskOrPreset } from '../presets/index.ts';
 import { Gate } from './gate.ts';
 import { expandInputs } from './inputs.ts';
-import { type ParsedRestoreOptions, parseRestoreOptions, type RestoreOptions } from './options.ts';
+import { type ParsedRestoreOptions, parseRestoreOptions, type RestoreOptions, tilingOf } from './options.ts';
 import { formatOfPath, imageExtension } from './outputs.ts';
 import { planOutputs } from './plan.ts';
 import { checkBitDepth, checkTiling, checkWeights } from './preflight.ts';
@@ -117,11 +117,7 @@ export function startRun(options: RestoreOptions, onEvent: RunEventListener): Ru
   finished = (async () => {
     const o = parseRestoreOptions(options);
     const steps = resolveSteps(o);
-    const tiling = {
-      ...(o.tile ? { tile: o.tile } : {}),
-      ...(o.overlap !== undefined ? { overlap: o.overlap } : {}),
-      ...(o.tileMemory ? { tileMemory: o.tileMemory * 2 ** 20 } : {}),
-    };
+    const tiling = tilingOf(o);
     checkTiling(steps, tiling);
     if (o.format) checkBitDepth(o.bitDepth, o.format, 'the format asked for');
     const found = await expandInputs(o.inputs, o.outDir ? { exclude: [o.outDir] } : {});

@@ -10,7 +10,12 @@ import { isUserError } from '../../core/errors.ts';
 import type { WatchListener } from '../events.ts';
 import { TilePool } from '../pool/pool.ts';
 import type { QueueTarget } from '../queue/watch.ts';
-import { type ParsedRestoreOptions, parseRestoreOptions, type RestoreOptions } from '../run/options.ts';
+import {
+  type ParsedRestoreOptions,
+  parseRestoreOptions,
+  type RestoreOptions,
+  tilingOf,
+} from '../run/options.ts';
 import { outputPath } from '../run/outputs.ts';
 import { checkBitDepth, checkTiling, checkWeights } from '../run/preflight.ts';
 import { fileSha256, restoreFile } from '../run/restore-file.ts';
@@ -73,10 +78,7 @@ export async function watchFolder(
   const steps = resolveSteps(o);
   // Configuration errors stop the watch before it takes a photo: found per photo, they would send
   // every photo in turn to the failed folder.
-  const tiling = {
-    ...(o.tile ? { tile: o.tile } : {}),
-    ...(o.overlap !== undefined ? { overlap: o.overlap } : {}),
-  };
+  const tiling = tilingOf(o);
   checkTiling(steps, tiling);
   if (o.bitDepth === 16) {
     // Outputs keep each photo's format unless one is set: 16 bits needs it set to PNG or TIFF.

@@ -198,6 +198,19 @@ describe('watchFolder', () => {
     expect((await listFiles(w.out)).filter((f) => !f.startsWith('.durn/'))).toEqual(['c.png', 'renamed.png']);
   });
 
+  it("tiles within the user's tile memory (--tile-memory reaches the watch's runs)", async () => {
+    const w = await start('tile-memory', { tileMemory: 64 });
+    await writeGreyPng(join(w.input, 'big.png'), 31, 400);
+    await waitFor(() => w.ledger().done === 1, 'the photo restored');
+    await w.handle.idle();
+    await w.handle.stop();
+    expect(w.of('file-failed')).toEqual([]);
+    // 400² would run whole on the default (≥ 448 MB); 64 MB needs tiles, and the reason names it.
+    const [step] = w.of('step-start');
+    expect(step!.tiles).toBeGreaterThan(1);
+    expect(step!.tileReason).toMatch(/--tile-memory/);
+  });
+
   it('never restores a photo twice, unless the weights changed and reprocessing was asked for', async () => {
     const first = await start('again');
     await writeGreyPng(join(first.input, 'one.png'), 21);

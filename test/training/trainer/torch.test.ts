@@ -60,7 +60,13 @@ describeTorch('training on the torch engine (CPU)', () => {
       seed: 5,
     };
     tfjs = await train({ ...base, engine: 'tfjs', out: join(dir, 'tfjs.safetensors') });
-    torch = await train({ ...base, engine: 'torch', device: 'cpu', out: join(dir, 'torch.safetensors') });
+    torch = await train({
+      ...base,
+      engine: 'torch',
+      device: 'cpu',
+      threads: 1,
+      out: join(dir, 'torch.safetensors'),
+    });
   }, 600_000);
   afterAll(async () => {
     await rm(dir, { recursive: true, force: true });
@@ -82,7 +88,7 @@ describeTorch('training on the torch engine (CPU)', () => {
     expect(p.device).toBe('cpu');
     expect(p.precision).toBe('fp32');
     expect(String(p.torch)).toMatch(/^\d+\.\d+/);
-    expect(String(p.backend)).toMatch(/^torch /);
+    expect(String(p.backend)).toMatch(/^torch .* cpu \(1 threads?\)$/); // --threads reached torch
     expect(torch.dataWait).toBeGreaterThanOrEqual(0);
   });
 
