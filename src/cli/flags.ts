@@ -1,6 +1,6 @@
 /** Flag parsers shared by `durn restore` and `durn watch`, so both read numbers and weights alike. */
 import { isAbsolute, normalize } from 'node:path';
-import { InvalidArgumentError } from 'commander';
+import { type Command, InvalidArgumentError } from 'commander';
 import type { DeviceChoice } from '../models/engines/types.ts';
 import { isTaskId } from '../plugins/registry.ts';
 import { parseWeightsArgument } from '../plugins/weights-path.ts';
@@ -13,6 +13,39 @@ export const wholeNumber = (name: string) => (v: string) => {
   }
   return n;
 };
+
+/** The tiling flags, as both commands read them. */
+export interface TilingFlags {
+  tile?: number;
+  overlap?: number;
+  tileMemory?: number;
+}
+
+/** `--tile`, `--overlap`, `--tile-memory`: one definition for `durn restore` and `durn watch`. */
+export function tilingOptions(cmd: Command): Command {
+  const int = wholeNumber;
+  return cmd
+    .option(
+      '--tile <px>',
+      'tile size in pixels (default: chosen from free memory and the network; the whole image when it fits)',
+      int('--tile'),
+    )
+    .option('--overlap <px>', 'tile overlap (default per network)', int('--overlap'))
+    .option(
+      '--tile-memory <MB>',
+      'memory for the tiles in flight (default: a quarter of free RAM, 448–2048 MB; larger tiles are faster)',
+      int('--tile-memory'),
+    );
+}
+
+/** The tiling flags given, as restore/watch options. */
+export function tilingFlags(f: TilingFlags): TilingFlags {
+  return {
+    ...(f.tile !== undefined ? { tile: f.tile } : {}),
+    ...(f.overlap !== undefined ? { overlap: f.overlap } : {}),
+    ...(f.tileMemory !== undefined ? { tileMemory: f.tileMemory } : {}),
+  };
+}
 
 /** `--weights FILE` (any task, key "*") or `--weights TASK=FILE`, repeatable. */
 export function collectWeights(v: string, prev: Record<string, string> = {}): Record<string, string> {

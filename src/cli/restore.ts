@@ -16,9 +16,12 @@ import {
   wholeNumber as int,
   onStopSignals,
   quitNow,
+  type TilingFlags,
+  tilingFlags,
+  tilingOptions,
 } from './flags.ts';
 
-interface Flags {
+interface Flags extends TilingFlags {
   task?: string;
   preset?: string;
   out?: string;
@@ -27,9 +30,6 @@ interface Flags {
   quality?: number;
   bitDepth?: number;
   weights?: Record<string, string>;
-  tile?: number;
-  overlap?: number;
-  tileMemory?: number;
   workers?: number;
   engine?: 'auto' | 'onnx' | 'tfjs' | 'torch';
   device?: DeviceChoice;
@@ -58,9 +58,7 @@ export function toRestoreOptions(inputs: string[], f: Flags): RestoreOptions {
     ...(f.quality !== undefined ? { quality: f.quality } : {}),
     ...(f.bitDepth !== undefined ? { bitDepth: f.bitDepth as 8 | 16 } : {}),
     ...(f.weights ? { weights: f.weights } : {}),
-    ...(f.tile !== undefined ? { tile: f.tile } : {}),
-    ...(f.overlap !== undefined ? { overlap: f.overlap } : {}),
-    ...(f.tileMemory !== undefined ? { tileMemory: f.tileMemory } : {}),
+    ...tilingFlags(f),
     ...(f.workers !== undefined ? { workers: f.workers } : {}),
     ...(f.engine ? { engine: f.engine } : {}),
     ...(f.device ? { device: f.device } : {}),
@@ -105,7 +103,7 @@ async function runPlain(options: RestoreOptions, json: boolean): Promise<RunSumm
 }
 
 export function registerRestoreCommand(program: Command): void {
-  program
+  const cmd = program
     .command('restore')
     .description(
       'Restore photos with a task or a preset; outputs keep format, bit depth, colour profile and metadata.',
@@ -131,18 +129,8 @@ export function registerRestoreCommand(program: Command): void {
       '-w, --weights <file|task=file>',
       'weights file for the task, or per task (repeatable)',
       collectWeights,
-    )
-    .option(
-      '--tile <px>',
-      'tile size in pixels (default: chosen from free memory and the network; the whole image when it fits)',
-      int('--tile'),
-    )
-    .option('--overlap <px>', 'tile overlap (default per network)', int('--overlap'))
-    .option(
-      '--tile-memory <MB>',
-      'memory for the tiles in flight (default: a quarter of free RAM, 448–2048 MB; larger tiles are faster)',
-      int('--tile-memory'),
-    )
+    );
+  tilingOptions(cmd)
     .option('--workers <n>', 'worker threads (default: one per core)', int('--workers'))
     .addOption(
       new Option(

@@ -13,9 +13,19 @@ import { type WatchFolderOptions, type WatchHandle, watchFolder } from '../pipel
 import { printStatus, retryFile, watchStatus } from '../pipeline/watch/status.ts';
 import { shouldUseTui } from '../tui/terminal.ts';
 import type { StartWatch } from '../tui/types.ts';
-import { collectMaps, collectWeights, device, wholeNumber as int, onStopSignals, quitNow } from './flags.ts';
+import {
+  collectMaps,
+  collectWeights,
+  device,
+  wholeNumber as int,
+  onStopSignals,
+  quitNow,
+  type TilingFlags,
+  tilingFlags,
+  tilingOptions,
+} from './flags.ts';
 
-interface Flags {
+interface Flags extends TilingFlags {
   out?: string;
   task?: string;
   preset?: string;
@@ -33,9 +43,6 @@ interface Flags {
   quality?: number;
   bitDepth?: number;
   weights?: Record<string, string>;
-  tile?: number;
-  overlap?: number;
-  tileMemory?: number;
   engine?: 'auto' | 'onnx' | 'tfjs' | 'torch';
   device?: DeviceChoice;
   precision?: 'fp32' | 'bf16';
@@ -69,9 +76,7 @@ export function toWatchOptions(input: string, f: Flags): WatchFolderOptions {
     ...(f.quality !== undefined ? { quality: f.quality } : {}),
     ...(f.bitDepth !== undefined ? { bitDepth: f.bitDepth as 8 | 16 } : {}),
     ...(f.weights ? { weights: f.weights } : {}),
-    ...(f.tile !== undefined ? { tile: f.tile } : {}),
-    ...(f.overlap !== undefined ? { overlap: f.overlap } : {}),
-    ...(f.tileMemory !== undefined ? { tileMemory: f.tileMemory } : {}),
+    ...tilingFlags(f),
     ...(f.engine ? { engine: f.engine } : {}),
     ...(f.device ? { device: f.device } : {}),
     ...(f.precision ? { precision: f.precision } : {}),
@@ -172,7 +177,7 @@ async function watchDashboard(options: WatchFolderOptions): Promise<void> {
 }
 
 export function registerWatchCommand(program: Command): void {
-  program
+  const cmd = program
     .command('watch')
     .description('Restore every photo that lands in a folder, exactly once, until stopped.')
     .argument('[input]', 'folder to watch (searched recursively)')
@@ -202,18 +207,8 @@ export function registerWatchCommand(program: Command): void {
     )
     .option('-q, --quality <1-100>', 'JPEG/WebP/AVIF/HEIF quality', int('--quality'))
     .option('--bit-depth <8|16>', 'output bits per sample (default: same as input)', int('--bit-depth'))
-    .option('-w, --weights <file|task=file>', 'weights file, or per task (repeatable)', collectWeights)
-    .option(
-      '--tile <px>',
-      'tile size in pixels (default: chosen from free memory and the network; the whole image when it fits)',
-      int('--tile'),
-    )
-    .option('--overlap <px>', 'tile overlap (default per network)', int('--overlap'))
-    .option(
-      '--tile-memory <MB>',
-      'memory for the tiles in flight (default: a quarter of free RAM, 448–2048 MB; larger tiles are faster)',
-      int('--tile-memory'),
-    )
+    .option('-w, --weights <file|task=file>', 'weights file, or per task (repeatable)', collectWeights);
+  tilingOptions(cmd)
     .addOption(new Option('--engine <engine>', 'inference engine').choices(['auto', 'onnx', 'tfjs', 'torch']))
     .option('--device <device>', 'auto, cpu, cuda or cuda:N (onnx and torch engines)', device)
     .addOption(new Option('--precision <p>', 'torch engine on CUDA: fp32 or bf16').choices(['fp32', 'bf16']))
