@@ -36,7 +36,9 @@ describe.skipIf(!HAS_TMUX)('dashboard stop keys during a native tile run', () =>
   beforeAll(async () => {
     await ensureBuilt();
     dir = await mkdtemp(join(tmpdir(), 'durn-tui-cancel-'));
-    await writePhotos(join(dir, 'photos'), 4, 256);
+    // 512² photos take ~3 s each once warm: at 256² (0.8 s) p2 could finish between `q` and `y`,
+    // and the run would then stop with 2 restored instead of 1.
+    await writePhotos(join(dir, 'photos'), 4, 512);
     await writeScratchWeights(join(dir, 'models'), 'deblur');
   }, 300_000);
   afterAll(async () => {
