@@ -36,8 +36,8 @@ describe.skipIf(!HAS_TMUX)('dashboard stop keys during a native tile run', () =>
   beforeAll(async () => {
     await ensureBuilt();
     dir = await mkdtemp(join(tmpdir(), 'durn-tui-cancel-'));
-    // 512² photos take ~3 s each once warm: at 256² (0.8 s) p2 could finish between `q` and `y`,
-    // and the run would then stop with 2 restored instead of 1.
+    // 512²: four times the work of 256², where a warm photo took 0.8 s in CI and p2 finished
+    // between `q` and `y` (the run goes on while the quit dialog asks), stopping with 2 restored.
     await writePhotos(join(dir, 'photos'), 4, 512);
     await writeScratchWeights(join(dir, 'models'), 'deblur');
   }, 300_000);
