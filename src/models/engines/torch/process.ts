@@ -9,20 +9,12 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { DurnBugError, DurnUserError } from '../../../core/errors.ts';
+import { encodeFrame, FrameReader, type NamedArray, type Reply } from './frames.ts';
 import { findTorch, type TorchInfo } from './python.ts';
 
+export type { NamedArray, Reply } from './frames.ts';
+
 export const SCRIPT = fileURLToPath(new URL('./durn_torch.py', import.meta.url));
-
-export interface NamedArray {
-  readonly name: string;
-  readonly data: Float32Array;
-  readonly shape: readonly number[];
-}
-
-export interface Reply {
-  readonly header: Record<string, unknown>;
-  readonly arrays: Map<string, { data: Float32Array; shape: number[] }>;
-}
 
 interface Waiter {
   resolve: (r: Reply) => void;
@@ -34,8 +26,7 @@ const live = new Set<TorchProcess>();
 export class TorchProcess {
   readonly info: TorchInfo;
   private readonly child: ChildProcess;
-  private chunks: Buffer[] = [];
-  private buffered = 0;
+  private readonly frames = new FrameReader();
   private readonly waiting: Waiter[] = [];
   private failure: Error | null = null;
   private stderrTail = '';
@@ -89,31 +80,7 @@ export class TorchProcess {
   }
 
   private onData(b: Buffer): void {
-    this.chunks.push(b);
-    this.buffered += b.length;
-    for (;;) {
-      if (this.buffered < 12) return;
-      let all = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks);
-      this.chunks = [all];
-      const jl = all.readUInt32LE(0);
-      const pl = Number(all.readBigUInt64LE(4));
-      const total = 12 + jl + pl;
-      if (all.length < total) return;
-      const header = JSON.parse(all.subarray(12, 12 + jl).toString('utf8')) as Record<string, unknown>;
-      const payload = all.subarray(12 + jl, total);
-      all = all.subarray(total);
-      this.chunks = all.length ? [all] : [];
-      this.buffered = all.length;
-      const arrays = new Map<string, { data: Float32Array; shape: number[] }>();
-      let at = 0;
-      for (const a of (header.arrays as { name: string; shape: number[] }[] | undefined) ?? []) {
-        const n = a.shape.reduce((x, y) => x * y, 1);
-        // Copy out: the payload's byte offset need not be 4-byte aligned.
-        const data = new Float32Array(n);
-        new Uint8Array(data.buffer).set(payload.subarray(at, at + 4 * n));
-        arrays.set(a.name, { data, shape: a.shape });
-        at += 4 * n;
-      }
+    for (const { header, arrays } of this.frames.push(b)) {
       const w = this.waiting.shift();
       if (!w) {
         this.fail(new DurnBugError('the torch engine process answered a request nobody made'));
@@ -136,24 +103,16 @@ export class TorchProcess {
   request(header: Record<string, unknown>, arrays: readonly NamedArray[] = []): Promise<Reply> {
     if (this.failure) return Promise.reject(this.failure);
     if (this.closed) return Promise.reject(new DurnBugError('request to a closed torch engine process'));
-    const specs = arrays.map((a) => ({ name: a.name, shape: a.shape }));
     for (const a of arrays) {
       const n = a.shape.reduce((x, y) => x * y, 1);
       if (n !== a.data.length)
         throw new DurnBugError(`${a.name}: ${a.data.length} values for shape ${a.shape}`);
     }
-    const json = Buffer.from(JSON.stringify({ ...header, arrays: specs }), 'utf8');
-    const payload = arrays.reduce((s, a) => s + a.data.byteLength, 0);
-    const head = Buffer.alloc(12);
-    head.writeUInt32LE(json.length, 0);
-    head.writeBigUInt64LE(BigInt(payload), 4);
     const promise = new Promise<Reply>((resolve, reject) => this.waiting.push({ resolve, reject }));
     // Keep the loop alive while an answer is due (the pipes are unref'd otherwise).
     (this.child.stdout as unknown as { ref?: () => void }).ref?.();
     const stdin = this.child.stdin!;
-    stdin.write(head);
-    stdin.write(json);
-    for (const a of arrays) stdin.write(new Uint8Array(a.data.buffer, a.data.byteOffset, a.data.byteLength));
+    for (const part of encodeFrame(header, arrays)) stdin.write(part);
     return promise.finally(() => {
       if (this.waiting.length === 0) (this.child.stdout as unknown as { unref?: () => void }).unref?.();
     });
