@@ -12,19 +12,23 @@
 #           denoise-gray", carry: [".device"], timeout_s: 600); put weights/ back.
 #         The recipes train side by side on the one GPU for MINUTES each (the cores split between
 #         their batch workers; the schedule anneals by the deadline, --schedule-by-time), then each
-#         result goes to $OUT as float16, in parts of 15 MiB. Dry-run on CPU here: 2 recipes, 5 min.
+#         result goes to $OUT as float16, in parts of 15 MiB. ARGS_<recipe> adds options to one
+#         recipe (ARGS_denoise_gray="--lr 0.0002"). Dry-run on CPU here: 2 recipes, 5 min.
 #  here:  scripts/device-train.sh join <files_at> <folder>     the weights files, whole again
 #         then compare with `npm run eval -- --only <networks> --weights-dir`… and ship the better
 #         ones (scripts/ship-weights.ts, README "Quality of the shipped weights").
 #
-# $OUT takes 8 files of 16 MiB, 64 MiB in all: five recipes' float16 weights (57 MB) and the log
-# fit; dehaze (18 MB) goes in a second call. Checkpoints (float32 + Adam, up to 200 MB) stay there.
+# $OUT takes 8 files of 16 MiB, 64 MiB in all: the float16 weights go as one xz archive in 15 MiB
+# parts (five networks, 57 MiB; derain's 7 MiB more would not fit), the logs beside it. A call
+# carries 64 MiB: the bundle (Node, modules, photos) is 60 of them, so only the small networks'
+# start weights travel; the rest start from scratch. Checkpoints (float32 + Adam) stay there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cmd=${1:-}; shift || true
 
 case "$cmd" in
 pack)
+  mkdir -p .git/info
   grep -qx '/.device/' .git/info/exclude 2>/dev/null || echo '/.device/' >> .git/info/exclude
   [[ "$(node --version)" == v24.* ]] || { echo "device-train: put Node 24 first on PATH" >&2; exit 2; }
   shared=${DURN_SHARED:-../shared}/data/bsds500
@@ -32,6 +36,8 @@ pack)
   stage=$(mktemp -d); trap 'rm -rf "$stage"' EXIT
   mkdir -p "$stage/bin" "$stage/node_modules" "$stage/data" .device
   cp "$(command -v node)" "$stage/bin/node"
+  # Its debug symbols are 3 MiB of the 64 a call carries; strip keeps what addons link against.
+  command -v strip >/dev/null && strip "$stage/bin/node"
   # What `durn train` imports (traced), with their dependencies; no types, no ExifTool's Perl.
   node scripts/package-closure.mjs @tensorflow/tfjs-core @tensorflow/tfjs-backend-wasm \
     @tensorflow/tfjs-backend-cpu chokidar commander exiftool-vendored piscina seedrandom sharp yaml zod |
@@ -42,7 +48,7 @@ pack)
   find "$stage/node_modules" -path '*tfjs*/dist/*' \( -name 'tf-*.js' ! -name '*.node.js' -o -name '*_test.js' \) -delete
   cp -a "$shared/train" "$stage/data/train"
   [ "${1:-}" = --val ] && cp -a "$shared/val" "$stage/data/val"
-  tar -C "$stage" -cf - . | xz -T0 -6 > .device/bundle.tar.xz
+  tar -C "$stage" -cf - . | xz -T0 -9 > .device/bundle.tar.xz
   tree=$(git ls-files -z | grep -zv '^weights/' | xargs -0 du -cb | tail -1 | cut -f1)
   extra=$(du -cb .device/bundle.tar.xz $([ -d .device/from ] && echo .device/from) | tail -1 | cut -f1)
   awk -v t="$tree" -v e="$extra" 'BEGIN { printf "carried: %.1f MiB (working tree without weights/ %.1f, .device %.1f); limit 64\n", (t+e)/1048576, t/1048576, e/1048576; exit (t+e > 64*1048576) }'
@@ -52,8 +58,8 @@ run)
   minutes=${1:?usage: device-train.sh run MINUTES RECIPE...}; shift
   [ $# -ge 1 ] || { echo "usage: device-train.sh run MINUTES RECIPE..." >&2; exit 2; }
   out=${OUT:-.device/out}; runs=${DURN_DEVICE_RUNS:-/tmp/durn-device-runs}
-  mkdir -p "$out" "$runs/half"
-  if [ -f .device/bundle.tar.xz ] && [ ! -x /tmp/node-run/bin/node ]; then
+  rm -rf "$runs/half" "$runs/logs.txt"; mkdir -p "$out" "$runs/half"
+  if [ -f .device/bundle.tar.xz ] && [ ! -x /tmp/node-run/node ]; then
     mkdir -p /tmp/node-run .device/unpacked
     xz -dc .device/bundle.tar.xz | tar -C .device/unpacked -xf -
     mv .device/unpacked/bin/node /tmp/node-run/
@@ -71,24 +77,45 @@ run)
   for r in "$@"; do
     [ -f "recipes/$r.json" ] || { echo "device-train: no recipes/$r.json" >&2; exit 2; }
     from=(); [ -f ".device/from/$r.safetensors" ] && from=(--from ".device/from/$r.safetensors")
+    # Options beside the recipe's for one recipe, e.g. ARGS_denoise_gray="--lr 0.0002".
+    args_var="ARGS_${r//-/_}"; read -r -a extra <<< "${!args_var:-}"
     node src/cli.ts train --recipe "recipes/$r.json" --data "${data[@]}" "${from[@]}" --engine torch \
       --device "$device" ${PRECISION:+--precision "$PRECISION"} --workers "$workers" --minutes "$minutes" \
-      --schedule-by-time
-      --out "$runs/$r.safetensors" --overwrite >"$runs/$r.log" 2>&1 &
+      --schedule-by-time \
+      --out "$runs/$r.safetensors" --overwrite "${extra[@]}" >"$runs/$r.log" 2>&1 &
     pids+=($!)
   done
-  # A progress line now and then keeps the call's output alive and shows data wait vs GPU.
+  # A progress line each minute keeps the call's output alive and shows data wait vs GPU. Past
+  # the deadline (MINUTES plus GRACE seconds, default 120) runs get a Ctrl-C: they checkpoint and
+  # stop, so that the call ends inside its limit with something to bring back.
+  deadline=$(( SECONDS + ${minutes%.*} * 60 + ${GRACE:-120} )); tick=0; stopped=0
   while kill -0 "${pids[@]}" 2>/dev/null; do
-    sleep 60; for r in "$@"; do echo "$r: $(grep -a 'step ' "$runs/$r.log" | tail -1)"; done
+    sleep 5; tick=$(( tick + 5 ))
+    if [ "$stopped" = 0 ] && [ "$SECONDS" -gt "$deadline" ]; then
+      echo "device-train: past the deadline, stopping the runs"; kill -INT "${pids[@]}" 2>/dev/null || true; stopped=1
+    fi
+    [ $(( tick % 60 )) = 0 ] || continue
+    for r in "$@"; do echo "$r: $(grep -a 'step ' "$runs/$r.log" | tail -1)"; done
+    [ "$device" = cuda ] && nvidia-smi --query-gpu=utilization.gpu,memory.used --format=csv,noheader || true
   done
   status=0; for p in "${pids[@]}"; do wait "$p" || status=1; done
   for r in "$@"; do
-    { echo "=== $r"; cat "$runs/$r.log"; } >> "$out/logs.txt"
+    # A stopped run has a checkpoint but no weights: `--resume <ckpt> --steps <its step>` writes them.
+    ckpt="$runs/$r.ckpt.safetensors"
+    if [ ! -f "$runs/$r.safetensors" ] && [ -f "$ckpt" ]; then
+      step=$(grep -a -o 'checkpoint at step [0-9]*' "$runs/$r.log" | tail -1 | grep -o '[0-9]*$' || true)
+      task=$(node -p "JSON.parse(require('fs').readFileSync('recipes/$r.json','utf8')).task")
+      [ -n "$step" ] && node src/cli.ts train "$task" --resume "$ckpt" --steps "$step" --engine torch \
+        --device cpu --out "$runs/$r.safetensors" >>"$runs/$r.log" 2>&1 || true
+    fi
+    { echo "=== $r"; cat "$runs/$r.log"; } >> "$runs/logs.txt"
     [ -f "$runs/$r.safetensors" ] || { echo "$r: no weights (see logs.txt)"; continue; }
     node scripts/ship-weights.ts "$runs/$r.safetensors" --dir "$runs/half" --overwrite \
       --note "float16 copy brought back from the GPU machine"
   done
-  for f in "$runs"/half/*.safetensors; do [ -f "$f" ] && split -b 15M -d "$f" "$out/$(basename "$f").part"; done
+  # One xz archive in 15 MiB parts: float16 weights still shed ~12%, which lets five fit in 64 MiB.
+  tar -C "$runs/half" -cf - . | xz -T0 -6 | split -b 15M -d - "$out/weights.tar.xz.part"
+  xz -c "$runs/logs.txt" > "$out/logs.txt.xz"
   ls -la "$out"
   exit "$status"
   ;;
@@ -96,12 +123,8 @@ run)
 join)
   from=${1:?usage: device-train.sh join <files_at> <folder>}; to=${2:?usage: device-train.sh join <files_at> <folder>}
   mkdir -p "$to"
-  for first in "$from"/*.safetensors.part00; do
-    name=$(basename "$first" .part00)
-    cat "$from/$name".part* > "$to/$name"
-    echo "$to/$name"
-  done
-  if [ -f "$from/logs.txt" ]; then cp "$from/logs.txt" "$to/logs.txt"; fi
+  cat "$from"/weights.tar.xz.part* | xz -dc | tar -C "$to" -xvf -
+  if [ -f "$from/logs.txt.xz" ]; then xz -dc "$from/logs.txt.xz" > "$to/logs.txt"; fi
   ;;
 
 *)
