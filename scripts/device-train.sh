@@ -4,12 +4,18 @@
 #
 #  here:  scripts/device-train.sh pack [--val]
 #           .device/bundle.tar.xz: this Node (24), the node_modules a training run loads, the
-#           BSDS500 train photos (+ val with --val, if it fits) and any start weights put in
-#           .device/from/<recipe>.safetensors. Prints what a call will carry (limit 64 MiB).
+#           BSDS500 train photos (+ val with --val, if it fits). Prints what a call will carry
+#           with the start weights in .device/from/ beside it (limit 64 MiB).
 #         scripts/device-train.sh run 0.5 raindrop derain      dry run of the same, on this CPU
+#         scripts/device-train.sh from raindrop deblur       shipped weights as start weights
+#           (.device/from/<recipe>.safetensors.xz); xz makes float16 weights ~12% smaller.
 #  there: move weights/ out of the checkout (alone it is over the 64 MiB a call carries), then
-#           run(command: "bash scripts/device-train.sh run 7 raindrop deblur derain denoise-rgb
-#           denoise-gray", carry: [".device"], timeout_s: 600); put weights/ back.
+#           run(command: "bash scripts/device-train.sh run 7 raindrop denoise-rgb denoise-gray",
+#           carry: [".device"], timeout_s: 600); put weights/ back.
+#         When the bundle and the start weights together pass 64 MiB (any of deblur, dehaze,
+#         raindrop), use two calls, the second at once while the machine is warm (30 s): "bash
+#         scripts/device-train.sh unpack" carrying [".device/bundle.tar.xz"], then the run
+#         carrying [".device/from"]; what the first unpacked stays there between calls.
 #         The recipes train side by side on the one GPU for MINUTES each (the cores split between
 #         their batch workers; the schedule anneals by the deadline, --schedule-by-time), then each
 #         result goes to $OUT as float16, in parts of 15 MiB. ARGS_<recipe> adds options to one
@@ -20,8 +26,8 @@
 #
 # $OUT takes 8 files of 16 MiB, 64 MiB in all: the float16 weights go as one xz archive in 15 MiB
 # parts (five networks, 57 MiB; derain's 7 MiB more would not fit), the logs beside it. A call
-# carries 64 MiB: the bundle (Node, modules, photos) is 60 of them, so only the small networks'
-# start weights travel; the rest start from scratch. Checkpoints (float32 + Adam) stay there.
+# carries 64 MiB: the bundle (Node, modules, photos) is 59 of them. Checkpoints (float32 + Adam)
+# stay there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cmd=${1:-}; shift || true
@@ -54,11 +60,17 @@ pack)
   awk -v t="$tree" -v e="$extra" 'BEGIN { printf "carried: %.1f MiB (working tree without weights/ %.1f, .device %.1f); limit 64\n", (t+e)/1048576, t/1048576, e/1048576; exit (t+e > 64*1048576) }'
   ;;
 
-run)
-  minutes=${1:?usage: device-train.sh run MINUTES RECIPE...}; shift
-  [ $# -ge 1 ] || { echo "usage: device-train.sh run MINUTES RECIPE..." >&2; exit 2; }
-  out=${OUT:-.device/out}; runs=${DURN_DEVICE_RUNS:-/tmp/durn-device-runs}
-  rm -rf "$runs/half" "$runs/logs.txt"; mkdir -p "$out" "$runs/half"
+from)
+  mkdir -p .device/from
+  for r in "$@"; do
+    net=$(node -p "JSON.parse(require('fs').readFileSync('recipes/$r.json','utf8')).network")
+    xz -T0 -6 -c "weights/$r.$net.safetensors" > ".device/from/$r.safetensors.xz"
+  done
+  du -cb .device/from/* | awk '{ printf "%.1f MiB %s\n", $1/1048576, $2 }'
+  ;;
+
+unpack|run)
+  # Node goes to /tmp, the modules and photos stay in the checkout's copy: both outlast the call.
   if [ -f .device/bundle.tar.xz ] && [ ! -x /tmp/node-run/node ]; then
     mkdir -p /tmp/node-run .device/unpacked
     xz -dc .device/bundle.tar.xz | tar -C .device/unpacked -xf -
@@ -66,7 +78,14 @@ run)
     [ -d node_modules ] || mv .device/unpacked/node_modules node_modules
   fi
   [ -x /tmp/node-run/node ] && export PATH=/tmp/node-run:$PATH
+  [[ "$(node --version 2>/dev/null)" == v2[0-9].* ]] ||
+    { echo "device-train: no Node here: carry .device/bundle.tar.xz (this call or the one before)" >&2; exit 2; }
   node --version
+  [ "$cmd" = unpack ] && exit 0
+  minutes=${1:?usage: device-train.sh run MINUTES RECIPE...}; shift
+  [ $# -ge 1 ] || { echo "usage: device-train.sh run MINUTES RECIPE..." >&2; exit 2; }
+  out=${OUT:-.device/out}; runs=${DURN_DEVICE_RUNS:-/tmp/durn-device-runs}
+  rm -rf "$runs/half" "$runs/logs.txt"; mkdir -p "$out" "$runs/half"
   data=(); for d in .device/unpacked/data/train .device/unpacked/data/val; do [ -d "$d" ] && data+=("$d"); done
   [ ${#data[@]} -gt 0 ] || data=("${DURN_SHARED:-../shared}/data/bsds500/train")
   py=${DURN_PYTHON:-python3}
@@ -77,6 +96,9 @@ run)
   for r in "$@"; do
     [ -f "recipes/$r.json" ] || { echo "device-train: no recipes/$r.json" >&2; exit 2; }
     from=(); [ -f ".device/from/$r.safetensors" ] && from=(--from ".device/from/$r.safetensors")
+    if [ -f ".device/from/$r.safetensors.xz" ]; then
+      xz -dc ".device/from/$r.safetensors.xz" > "$runs/from-$r.safetensors"; from=(--from "$runs/from-$r.safetensors")
+    fi
     # Options beside the recipe's for one recipe, e.g. ARGS_denoise_gray="--lr 0.0002".
     args_var="ARGS_${r//-/_}"; read -r -a extra <<< "${!args_var:-}"
     node src/cli.ts train --recipe "recipes/$r.json" --data "${data[@]}" "${from[@]}" --engine torch \
