@@ -26,7 +26,7 @@
 #
 # $OUT takes 8 files of 16 MiB, 64 MiB in all: the float16 weights go as one xz archive in 15 MiB
 # parts (five networks, 57 MiB; derain's 7 MiB more would not fit), the logs beside it. A call
-# carries 64 MiB: the bundle (Node, modules, photos) is 59 of them. Checkpoints (float32 + Adam)
+# carries 64 MiB: the bundle (Node, modules, photos) is 56 of them. Checkpoints (float32 + Adam)
 # stay there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
