@@ -76,6 +76,13 @@ export function buildValidationSet(
   return { count, size, channels: c, input, target };
 }
 
+/**
+ * A crop restored exactly (an identity start on a crop without damage, such as the colour mix's
+ * clean share) scores this instead of Infinity: the mean stays comparable between validations
+ * and survives the checkpoint's JSON, where Infinity becomes null.
+ */
+export const VALIDATION_PSNR_CAP = 100;
+
 /** Predictions and mean loss of `n` NHWC crops (any engine). */
 export type CropPredictor = (
   input: Float32Array,
@@ -107,7 +114,7 @@ export async function validateWith(
         unpackNhwc(r.pred, i, c, s, s),
         unpackNhwc(set.target, start + i, c, s, s),
       );
-      psnr += m.psnr;
+      psnr += Math.min(m.psnr, VALIDATION_PSNR_CAP);
       ssim += m.ssim;
     }
   }

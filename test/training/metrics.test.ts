@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { DurnUserError } from '../../src/core/errors.ts';
 import type { ImageTensor } from '../../src/models/engines/types.ts';
 import { allRecipes } from '../../src/plugins/training.ts';
+import { VALIDATION_PSNR_CAP, validateWith } from '../../src/training/evaluate.ts';
 import { GRAY_WEIGHTS, gaussianBlur, toGray, toY } from '../../src/training/image-math.ts';
 import { measure, psnr, ssim } from '../../src/training/metrics.ts';
 import { createRng } from '../../src/training/rng.ts';
@@ -115,5 +116,26 @@ describe('colour spaces', () => {
     expect(measure('rgb', b, a).psnr).toBeCloseTo(psnr(b, a), 3);
     expect(measure('gray', b, a, { quantize: false }).psnr).toBeCloseTo(psnr(toGray(b), toGray(a)), 6);
     expect(() => measure('upscale' as never, a, a)).toThrow(DurnUserError);
+  });
+});
+
+describe('validation scores', () => {
+  it('count an exactly restored crop as VALIDATION_PSNR_CAP dB, so that the mean stays finite', async () => {
+    const s = 16;
+    const n = 2;
+    const rng = createRng(7);
+    const target = Float32Array.from({ length: n * s * s }, () => rng.uniform());
+    const input = Float32Array.from(target, (v, i) => (i < s * s ? v : Math.min(1, v + 0.01)));
+    const set = { count: n, size: s, channels: 1, input, target };
+    // The identity: crop 0 is undamaged (restored exactly), crop 1 keeps a uniform 0.01 offset.
+    const scores = await validateWith(async (x) => ({ pred: x.slice(), loss: 0 }), set, 'gray');
+    const offset = measure(
+      'gray',
+      { channels: 1, height: s, width: s, data: input.slice(s * s) },
+      { channels: 1, height: s, width: s, data: target.slice(s * s) },
+    ).psnr;
+    expect(Number.isFinite(scores.psnr)).toBe(true);
+    expect(scores.psnr).toBeCloseTo((VALIDATION_PSNR_CAP + offset) / 2, 6);
+    expect(JSON.parse(JSON.stringify(scores)).psnr).toBe(scores.psnr);
   });
 });
