@@ -95,6 +95,7 @@ unpack|run)
   pids=()
   for r in "$@"; do
     [ -f "recipes/$r.json" ] || { echo "device-train: no recipes/$r.json" >&2; exit 2; }
+    rm -f "$runs/$r.safetensors" "$runs/$r.ckpt.safetensors" # an earlier call's, on a warm machine
     from=(); [ -f ".device/from/$r.safetensors" ] && from=(--from ".device/from/$r.safetensors")
     if [ -f ".device/from/$r.safetensors.xz" ]; then
       xz -dc ".device/from/$r.safetensors.xz" > "$runs/from-$r.safetensors"; from=(--from "$runs/from-$r.safetensors")
@@ -111,7 +112,8 @@ unpack|run)
   # the deadline (MINUTES plus GRACE seconds, default 120) runs get a Ctrl-C: they checkpoint and
   # stop, so that the call ends inside its limit with something to bring back.
   deadline=$(( SECONDS + ${minutes%.*} * 60 + ${GRACE:-120} )); tick=0; stopped=0
-  while kill -0 "${pids[@]}" 2>/dev/null; do
+  any_alive() { for p in "${pids[@]}"; do kill -0 "$p" 2>/dev/null && return 0; done; return 1; }
+  while any_alive; do
     sleep 5; tick=$(( tick + 5 ))
     if [ "$stopped" = 0 ] && [ "$SECONDS" -gt "$deadline" ]; then
       echo "device-train: past the deadline, stopping the runs"; kill -INT "${pids[@]}" 2>/dev/null || true; stopped=1
