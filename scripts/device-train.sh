@@ -31,6 +31,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cmd=${1:-}; shift || true
+# recipe_field RECIPE FIELD: one top-level field of recipes/RECIPE.json.
+recipe_field() { node -p "JSON.parse(require('fs').readFileSync('recipes/$1.json', 'utf8')).$2"; }
 
 case "$cmd" in
 pack)
@@ -63,8 +65,7 @@ pack)
 from)
   mkdir -p .device/from
   for r in "$@"; do
-    net=$(node -p "JSON.parse(require('fs').readFileSync('recipes/$r.json','utf8')).network")
-    xz -T0 -6 -c "weights/$r.$net.safetensors" > ".device/from/$r.safetensors.xz"
+    xz -T0 -6 -c "weights/$r.$(recipe_field "$r" network).safetensors" > ".device/from/$r.safetensors.xz"
   done
   du -cb .device/from/* | awk '{ printf "%.1f MiB %s\n", $1/1048576, $2 }'
   ;;
@@ -128,8 +129,7 @@ unpack|run)
     ckpt="$runs/$r.ckpt.safetensors"
     if [ ! -f "$runs/$r.safetensors" ] && [ -f "$ckpt" ]; then
       step=$(grep -a -o 'checkpoint at step [0-9]*' "$runs/$r.log" | tail -1 | grep -o '[0-9]*$' || true)
-      task=$(node -p "JSON.parse(require('fs').readFileSync('recipes/$r.json','utf8')).task")
-      [ -n "$step" ] && node src/cli.ts train "$task" --resume "$ckpt" --steps "$step" --engine torch \
+      [ -n "$step" ] && node src/cli.ts train "$(recipe_field "$r" task)" --resume "$ckpt" --steps "$step" --engine torch \
         --device cpu --out "$runs/$r.safetensors" >>"$runs/$r.log" 2>&1 || true
     fi
     { echo "=== $r"; cat "$runs/$r.log"; } >> "$runs/logs.txt"

@@ -2,6 +2,7 @@
  * The torch engine's frame format, both ways: u32 LE JSON length, u64 LE payload length, the JSON
  * header, then the payload (the header's `arrays`, raw little-endian float32, in order).
  */
+import { DurnBugError } from '../../../core/errors.ts';
 
 export interface NamedArray {
   readonly name: string;
@@ -21,6 +22,10 @@ export function encodeFrame(
   header: Record<string, unknown>,
   arrays: readonly NamedArray[] = [],
 ): Uint8Array[] {
+  for (const a of arrays) {
+    if (count(a.shape) !== a.data.length)
+      throw new DurnBugError(`${a.name}: ${a.data.length} values for shape ${a.shape}`);
+  }
   const specs = arrays.map((a) => ({ name: a.name, shape: a.shape }));
   const json = Buffer.from(JSON.stringify({ ...header, arrays: specs }), 'utf8');
   const payload = arrays.reduce((s, a) => s + a.data.byteLength, 0);

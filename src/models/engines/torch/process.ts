@@ -1,7 +1,6 @@
 /**
- * One durn_torch.py process and its frame protocol: u32 LE JSON length, u64 LE payload length,
- * the JSON header, then the payload (the header's `arrays`, raw float32, in order). Requests are
- * answered in order, one at a time. The child is unref'd and its stdin is its lifeline: when this
+ * One durn_torch.py process, spoken to in frames (frames.ts). Requests are answered in order,
+ * one at a time. The child is unref'd and its stdin is its lifeline: when this
  * process exits for any reason (even SIGKILL) the pipe closes and the child exits; it also has
  * PR_SET_PDEATHSIG and a parent-pid watchdog for the time it spends inside a step.
  */
@@ -103,16 +102,12 @@ export class TorchProcess {
   request(header: Record<string, unknown>, arrays: readonly NamedArray[] = []): Promise<Reply> {
     if (this.failure) return Promise.reject(this.failure);
     if (this.closed) return Promise.reject(new DurnBugError('request to a closed torch engine process'));
-    for (const a of arrays) {
-      const n = a.shape.reduce((x, y) => x * y, 1);
-      if (n !== a.data.length)
-        throw new DurnBugError(`${a.name}: ${a.data.length} values for shape ${a.shape}`);
-    }
+    const frame = encodeFrame(header, arrays);
     const promise = new Promise<Reply>((resolve, reject) => this.waiting.push({ resolve, reject }));
     // Keep the loop alive while an answer is due (the pipes are unref'd otherwise).
     (this.child.stdout as unknown as { ref?: () => void }).ref?.();
     const stdin = this.child.stdin!;
-    for (const part of encodeFrame(header, arrays)) stdin.write(part);
+    for (const part of frame) stdin.write(part);
     return promise.finally(() => {
       if (this.waiting.length === 0) (this.child.stdout as unknown as { unref?: () => void }).unref?.();
     });

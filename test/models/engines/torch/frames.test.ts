@@ -1,7 +1,7 @@
 /**
- * The torch engine's frame reassembly, fed the way a pipe delivers: frames cut at any byte
- * (inside the 12-byte prefix too), several frames in one chunk, and a 200 MB frame (a DuRN-U
- * training state) in 64 KiB reads. Pure logic: no Python needed.
+ * The torch engine's frame reassembly, fed the way a pipe delivers: frames cut into seeded
+ * random chunks of 1–11 bytes (inside the 12-byte prefix too) and up to 70 KB, several frames in
+ * one chunk, and a 200 MB frame (a DuRN-U training state) in 64 KiB reads. Pure logic: no Python.
  */
 import { describe, expect, it } from 'vitest';
 import { encodeFrame, FrameReader, type NamedArray } from '../../../../src/models/engines/torch/frames.ts';
