@@ -1,7 +1,8 @@
 /**
  * Training on the torch engine (CPU) against the tfjs engine on the same seed: the first steps'
- * losses agree within float tolerance, a checkpoint written by either engine resumes on the other
- * (one checkpoint format), `minutes` stops a run cleanly, and provenance names the engine.
+ * losses agree within float tolerance (DuRN-P, and DuRN-U for its instance norms), a
+ * checkpoint written by either engine resumes on the other (one checkpoint format), `minutes`
+ * stops a run cleanly, and provenance names the engine.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -81,6 +82,34 @@ describeTorch('training on the torch engine (CPU)', () => {
       expect(Math.abs(torch.validations[i]!.psnr - tfjs.validations[i]!.psnr)).toBeLessThan(0.01);
     }
   });
+
+  // Instance norm, which the torch engine runs as one fused kernel when no statistics are frozen
+  // (DuRN-U): equal first losses say the forward passes agree; equal later ones, that the
+  // gradients (through Adam) do. Transposed convolutions (subpixel.py) are checked against
+  // PyTorch's own, gradients included, in test/models/engines/torch/subpixel.test.ts.
+  it("agrees with tfjs on durn-u's first steps (instance norm)", async () => {
+    const { sigma: _, ...rest } = base;
+    const o: TrainOptions = {
+      ...rest,
+      task: 'deblur',
+      network: 'durn-u',
+      steps: 3,
+      valEvery: 3,
+      valLimit: 1,
+    };
+    const a = await train({ ...o, lr: 1e-4, engine: 'tfjs', out: join(dir, 'u-tfjs.safetensors') });
+    const b = await train({
+      ...o,
+      lr: 1e-4,
+      engine: 'torch',
+      device: 'cpu',
+      threads: 1,
+      out: join(dir, 'u-torch.safetensors'),
+    });
+    console.log(`durn-u loss tfjs ${a.losses.join(', ')}\ndurn-u loss torch ${b.losses.join(', ')}`);
+    expect(rel(b.losses[0]!, a.losses[0]!)).toBeLessThan(1e-5);
+    for (let i = 0; i < 3; i++) expect(rel(b.losses[i]!, a.losses[i]!)).toBeLessThan(1e-3);
+  }, 600_000);
 
   it('names the engine, device, precision and torch version in provenance', async () => {
     const p = (await loadWeights(torch.weightsPath, 'durn-p')).metadata.provenance as Record<string, unknown>;
