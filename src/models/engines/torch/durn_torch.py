@@ -121,23 +121,22 @@ class Net:
                 y = F.conv2d(y, p[n["weight"]], b, n["stride"], 0, n["dilation"])
             elif op == "convTranspose2d":
                 b = p[n["bias"]] if n["bias"] else None
-                # The CPU's own kernel is ~30x slower than oneDNN's convolution (subpixel.py).
+                # PyTorch's CPU kernel for it is 13-22x slower than this lowering (subpixel.py).
                 ct = F.conv_transpose2d if self.cuda else subpixel.conv_transpose2d
                 y = ct(v[n["x"]], p[n["weight"]], b, n["stride"], n["padding"])
             elif op == "batchNorm":
                 q = n["prefix"]
                 y = F.batch_norm(v[n["x"]], p[q + ".running_mean"], p[q + ".running_var"],
                                  p[q + ".weight"], p[q + ".bias"], training, n["momentum"], n["eps"])
+            elif op == "instanceNorm" and collect is None and n["id"] + ".stat_mean" not in (frozen or {}):
+                # One fused kernel instead of ~9 elementwise ones (mean, var, normalise), forward
+                # and backward: the bulk of DuRN-U's non-convolution time.
+                q = n["prefix"]
+                y = F.instance_norm(v[n["x"]].float(), weight=p[q + ".scale"], bias=p[q + ".shift"],
+                                    eps=n["eps"])
             elif op == "instanceNorm":
                 x0 = v[n["x"]].float()
                 name = n["id"] + ".stat_mean"
-                c = p[n["prefix"] + ".scale"]
-                s = p[n["prefix"] + ".shift"]
-                if collect is None and (frozen is None or name not in frozen):
-                    # One fused kernel instead of ~9 elementwise ones (mean, var, normalise),
-                    # forward and backward: the bulk of DuRN-U's non-convolution time.
-                    v[n["id"]] = F.instance_norm(x0, weight=c, bias=s, eps=n["eps"])
-                    continue
                 if frozen is not None and name in frozen:
                     mean = frozen[name].float().view(1, -1, 1, 1)
                     var = frozen[n["id"] + ".stat_var"].float().view(1, -1, 1, 1)
@@ -147,7 +146,9 @@ class Net:
                 if collect is not None:
                     collect[name] = mean.reshape(-1)
                     collect[n["id"] + ".stat_var"] = var.reshape(-1)
-                y = (x0 - mean) / torch.sqrt(var + n["eps"]) * c.view(1, -1, 1, 1) + s.view(1, -1, 1, 1)
+                c = p[n["prefix"] + ".scale"].view(1, -1, 1, 1)
+                s = p[n["prefix"] + ".shift"].view(1, -1, 1, 1)
+                y = (x0 - mean) / torch.sqrt(var + n["eps"]) * c + s
             elif op in ("relu", "tanh", "sigmoid"):
                 y = getattr(torch, op)(v[n["x"]])
             elif op in ("add", "sub", "mul"):
