@@ -6,8 +6,8 @@
  *   npm run bench -- deconv [--batch 2] [--patch 256] [--threads 2] [--runs 3]
  */
 import { execFileSync } from 'node:child_process';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { dirname } from 'node:path';
+import { SCRIPT as ENGINE_SCRIPT } from '../src/models/engines/torch/process.ts';
 import { findTorch } from '../src/models/engines/torch/python.ts';
 
 const SCRIPT = `
@@ -41,7 +41,7 @@ function arg(args: string[], name: string, fallback: number): number {
 
 export default async function main(args: string[]): Promise<void> {
   const torch = await findTorch();
-  const dir = join(dirname(fileURLToPath(import.meta.url)), '../src/models/engines/torch');
+  const dir = dirname(ENGINE_SCRIPT);
   const params = [
     arg(args, '--batch', 2),
     arg(args, '--patch', 256),

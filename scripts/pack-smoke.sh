@@ -38,16 +38,12 @@ if [ ! -d node_modules/onnxruntime-node ]; then
   t3=$(date +%s%N)
   echo "pack-smoke: restore of samples/noisy-color.png: $(( (t1 - t0) / 1000000 )) ms without onnxruntime-node (tfjs), $(( (t3 - t2) / 1000000 )) ms with it (onnx), process start included"
 fi
-# The torch engine's Python files travel in the tarball: one restore through them when PyTorch is
-# here (DuRN-S-P, raindrop, also runs subpixel.py's transposed convolution).
-py=""
-for c in "${DURN_PYTHON:-}" python3 /usr/bin/python3; do
-  if [ -n "$c" ] && "$c" -c 'import torch' > /dev/null 2>&1; then py="$c"; break; fi
-done
-if [ -n "$py" ]; then
+# The torch engine's Python files travel in the tarball: one restore through them when durn finds
+# PyTorch (its own discovery, as `durn doctor` reports it; DuRN-S-P also runs subpixel.py).
+if npx --no-install durn doctor | grep -q 'ok  Python + PyTorch'; then
   npx --no-install durn restore node_modules/durn/samples/noisy-color.png --task raindrop --engine torch --out out3 --no-ui
   test -s out3/noisy-color.png
-  echo "pack-smoke: torch engine restore ok ($py)"
+  echo "pack-smoke: torch engine restore ok"
 else
   echo "pack-smoke: no Python with PyTorch here; the packed torch engine was not tried"
 fi

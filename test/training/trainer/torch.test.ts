@@ -96,11 +96,11 @@ describeTorch('training on the torch engine (CPU)', () => {
       steps: 3,
       valEvery: 3,
       valLimit: 1,
+      lr: 1e-4,
     };
-    const a = await train({ ...o, lr: 1e-4, engine: 'tfjs', out: join(dir, 'u-tfjs.safetensors') });
+    const a = await train({ ...o, engine: 'tfjs', out: join(dir, 'u-tfjs.safetensors') });
     const b = await train({
       ...o,
-      lr: 1e-4,
       engine: 'torch',
       device: 'cpu',
       threads: 1,

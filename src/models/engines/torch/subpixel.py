@@ -23,19 +23,14 @@ def _tap_index(k, s, p, device):
     """Per phase (a, c) and offset (d, e): the flat tap ky·k + kx, or k² (a zero) where none."""
     key = (k, s, p, str(device))
     if key not in _taps:
-        offsets = [(a + p - ky) // s for a in range(s) for ky in range(k) if (a + p - ky) % s == 0]
-        lo, hi = min(offsets), max(offsets)
-        span = hi - lo + 1
+        # Along one axis: (phase, tap, input offset) for every tap that reaches that phase.
+        axis = [(a, t, (a + p - t) // s) for a in range(s) for t in range(k) if (a + p - t) % s == 0]
+        lo = min(d for _, _, d in axis)
+        span = max(d for _, _, d in axis) - lo + 1
         idx = torch.full((s, s, span, span), k * k, dtype=torch.long)
-        for a in range(s):
-            for ky in range(k):
-                if (a + p - ky) % s:
-                    continue
-                d = (a + p - ky) // s - lo
-                for c in range(s):
-                    for kx in range(k):
-                        if (c + p - kx) % s == 0:
-                            idx[a, c, d, (c + p - kx) // s - lo] = ky * k + kx
+        for a, ky, d in axis:
+            for c, kx, e in axis:
+                idx[a, c, d - lo, e - lo] = ky * k + kx
         _taps[key] = (idx.flatten().to(device), lo, span)
     return _taps[key]
 

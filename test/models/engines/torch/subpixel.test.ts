@@ -4,10 +4,10 @@
  * kernels 1–5, strides 1–3, paddings 0–2 and odd sizes, plus DuRN-S-P's deconv1/deconv2 shapes.
  */
 import { execFile } from 'node:child_process';
-import { join } from 'node:path';
+import { dirname } from 'node:path';
 import { promisify } from 'node:util';
 import { expect, it } from 'vitest';
-import { PROJECT_ROOT } from '../../../helpers/shared.ts';
+import { SCRIPT as ENGINE_SCRIPT } from '../../../../src/models/engines/torch/process.ts';
 import { describeTorch, TORCH } from '../../../helpers/torch.ts';
 
 const SCRIPT = `
@@ -35,8 +35,7 @@ print(json.dumps({"cases": len(cases), "worst": worst, "shapes": bool(shapes_ok)
 
 describeTorch('torch engine: transposed convolution in sub-pixel form (CPU path)', () => {
   it('equals F.conv_transpose2d, forward and gradients, to float64 rounding', async () => {
-    const dir = join(PROJECT_ROOT, 'src', 'models', 'engines', 'torch');
-    const { stdout } = await promisify(execFile)(TORCH!.python, ['-c', SCRIPT, dir]);
+    const { stdout } = await promisify(execFile)(TORCH!.python, ['-c', SCRIPT, dirname(ENGINE_SCRIPT)]);
     const r = JSON.parse(stdout) as { cases: number; worst: number; shapes: boolean };
     console.log(`subpixel: ${r.cases} cases, worst abs difference ${r.worst.toExponential(2)}`);
     expect(r.cases).toBeGreaterThan(100);
