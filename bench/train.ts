@@ -6,7 +6,7 @@
  * the streaming of batches to Python.
  *
  *   npm run bench -- train [--quick] [--networks durn-p,durn-s] [--patches 64,128] [--steps N]
- *                          [--batch B] [--engines tfjs,torch] [--device cpu|cuda] [--precision fp32|bf16]
+ *                          [--batch B] [--engines tfjs,torch] [--device cpu|cuda] [--precision fp32,bf16]
  */
 import { availableParallelism, cpus } from 'node:os';
 import { forwardFlops } from '../src/models/graph/analysis.ts';
@@ -124,14 +124,14 @@ export default async function run(args: string[]): Promise<void> {
   const steps = Number(arg(args, '--steps') ?? (quick ? 2 : 4));
   const engines = (arg(args, '--engines') ?? 'tfjs,torch').split(',') as Run['engine'][];
   const device = arg(args, '--device') ?? 'cpu';
-  const precision = (arg(args, '--precision') ?? 'fp32') as Run['precision'];
+  const precisions = (arg(args, '--precision') ?? 'fp32').split(',') as Run['precision'][];
   const all = availableParallelism();
   await initTrainingBackend('wasm');
   console.log(
     `training throughput, ${cpus()[0]?.model ?? 'cpu'} × ${all} cores, ${steps} timed steps after 1 warm-up`,
   );
   console.log(
-    'network        patch batch  engine                               patches/s  GFLOP/s  data wait  vs tfjs',
+    'network        patch batch  engine                               patches/s  GFLOP/s  data wait  vs tfjs  vs fp32',
   );
   for (const network of networks) {
     const d = NETWORK_DEFAULTS[network]!;
@@ -139,17 +139,18 @@ export default async function run(args: string[]): Promise<void> {
     for (const patch of patches) {
       const flopsPerPatch = 3 * forwardFlops(getNetwork(network).graph, patch, patch);
       let tfjs = 0;
-      for (const engine of engines) {
+      let fp32 = 0;
+      const runs = engines.flatMap((engine): Run[] =>
+        engine === 'torch'
+          ? precisions.map((precision) => ({ engine, device, precision }))
+          : [{ engine, device: 'cpu', precision: 'fp32' }],
+      );
+      for (const { engine, device, precision } of runs) {
         let r: Awaited<ReturnType<typeof measure>>;
         try {
-          r = await measure(
-            network,
-            { engine, device: engine === 'torch' ? device : 'cpu', precision },
-            patch,
-            batch,
-            steps,
-          );
+          r = await measure(network, { engine, device, precision }, patch, batch, steps);
           if (engine === 'tfjs') tfjs = r.pps;
+          else if (precision === 'fp32') fp32 = r.pps;
         } catch (err) {
           // e.g. tfjs-wasm's bounded heap at 128² with DuRN-U: say so and go on with the table.
           console.log(
@@ -161,7 +162,8 @@ export default async function run(args: string[]): Promise<void> {
           `${network.padEnd(14)} ${String(patch).padStart(5)} ${String(batch).padStart(5)}  ${r.description.padEnd(35)}` +
             `  ${r.pps.toFixed(2).padStart(9)}  ${((r.pps * flopsPerPatch) / 1e9).toFixed(1).padStart(7)}` +
             `  ${r.wait === null ? '        -' : `${(100 * r.wait).toFixed(1).padStart(8)}%`}` +
-            `  ${tfjs > 0 ? `${(r.pps / tfjs).toFixed(2)}×` : '-'}`,
+            `  ${tfjs > 0 ? `${(r.pps / tfjs).toFixed(2)}×` : '-'.padStart(5)}` +
+            `  ${engine === 'torch' && precision === 'bf16' && fp32 > 0 ? `${(r.pps / fp32).toFixed(2)}×` : '-'}`,
         );
       }
     }

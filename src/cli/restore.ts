@@ -139,7 +139,12 @@ export function registerRestoreCommand(program: Command): void {
       ).choices(['auto', 'onnx', 'tfjs', 'torch']),
     )
     .option('--device <device>', 'auto, cpu, cuda or cuda:N (default: $DURN_DEVICE, else auto)', device)
-    .addOption(new Option('--precision <p>', 'torch engine on CUDA: fp32 or bf16').choices(['fp32', 'bf16']))
+    .addOption(
+      new Option(
+        '--precision <p>',
+        'torch engine: fp32 or bf16 (CUDA, or a CPU with AVX-512 BF16/AMX)',
+      ).choices(['fp32', 'bf16']),
+    )
     .option('--max-pixels <n>', 'refuse images larger than this (default 200 MP)', int('--max-pixels'))
     .option('--overwrite', 'replace existing outputs (never originals)')
     .option('--json', 'JSON lines on stdout, one per event')

@@ -80,7 +80,10 @@ export function registerTrainCommands(program: Command): void {
     )
     .option('--device <device>', 'torch engine: auto, cpu, cuda or cuda:N', 'auto')
     .addOption(
-      new Option('--precision <p>', 'torch engine on CUDA: fp32 or bf16 autocast').choices(['fp32', 'bf16']),
+      new Option(
+        '--precision <p>',
+        'torch engine: fp32 or bf16 autocast (CUDA, or a CPU with AVX-512 BF16/AMX)',
+      ).choices(['fp32', 'bf16']),
     )
     .option('--minutes <n>', 'stop cleanly after n minutes of training (checkpoint and weights)', num)
     .option(

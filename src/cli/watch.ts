@@ -211,7 +211,12 @@ export function registerWatchCommand(program: Command): void {
   tilingOptions(cmd)
     .addOption(new Option('--engine <engine>', 'inference engine').choices(['auto', 'onnx', 'tfjs', 'torch']))
     .option('--device <device>', 'auto, cpu, cuda or cuda:N (onnx and torch engines)', device)
-    .addOption(new Option('--precision <p>', 'torch engine on CUDA: fp32 or bf16').choices(['fp32', 'bf16']))
+    .addOption(
+      new Option(
+        '--precision <p>',
+        'torch engine: fp32 or bf16 (CUDA, or a CPU with AVX-512 BF16/AMX)',
+      ).choices(['fp32', 'bf16']),
+    )
     .option('--max-pixels <n>', 'refuse images larger than this', int('--max-pixels'))
     .option('--json', 'JSON lines on stdout, one per event')
     .option('--no-ui', 'plain lines even in a terminal')

@@ -94,7 +94,7 @@ export const trainOptionsSchema = z.object({
     .string()
     .regex(/^(auto|cpu|cuda|cuda:\d+)$/, 'auto, cpu, cuda or cuda:N')
     .default('auto'),
-  /** torch engine on CUDA: bf16 autocast or fp32 (TF32 matmuls). */
+  /** torch engine: bf16 autocast (CUDA, or a CPU with native bf16) or fp32 (TF32 matmuls on CUDA). */
   precision: z.enum(['fp32', 'bf16']).default('fp32'),
   /** Stop cleanly (checkpoint and weights) after this many minutes of this session. */
   minutes: z.number().positive().optional(),

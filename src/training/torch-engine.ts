@@ -7,7 +7,7 @@
 import { availableParallelism } from 'node:os';
 import { DurnBugError } from '../core/errors.ts';
 import { TorchProcess } from '../models/engines/torch/process.ts';
-import { resolveTorchDevice } from '../models/engines/torch/session.ts';
+import { checkTorchPrecision, resolveTorchDevice } from '../models/engines/torch/session.ts';
 import type { NetworkDefinition } from '../models/graph/types.ts';
 import { BatchFeeder } from './batch-feeder.ts';
 import type { EngineInfo, EngineStart, EngineState, StepOutcome, TrainEngine } from './engine.ts';
@@ -60,7 +60,7 @@ export class TorchTrainEngine implements TrainEngine {
     const proc = await TorchProcess.start(o.threads);
     try {
       const device = resolveTorchDevice(o.device, proc.info);
-      const precision = o.precision ?? 'fp32';
+      const precision = checkTorchPrecision(o.precision, device, proc.info);
       const cuda = device !== 'cpu';
       const threads = o.threads ?? availableParallelism();
       const def = s.def;
@@ -89,9 +89,9 @@ export class TorchTrainEngine implements TrainEngine {
       const where = cuda ? `${device}${gpu}` : `cpu (${init.header.threads} threads)`;
       const info: EngineInfo = {
         engine: 'torch',
-        description: `torch ${proc.info.torch} ${where}${cuda && precision === 'bf16' ? ' bf16' : ''}`,
+        description: `torch ${proc.info.torch} ${where}${precision === 'bf16' ? ' bf16' : ''}`,
         device,
-        precision: cuda ? precision : 'fp32',
+        precision,
         torch: proc.info.torch,
         workers,
       };

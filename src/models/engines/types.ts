@@ -15,7 +15,7 @@ export type EngineName = 'onnx' | 'tfjs' | 'torch';
 export type EngineChoice = 'auto' | EngineName;
 /** `cuda:N` picks a GPU (torch engine; ONNX uses its default CUDA device). */
 export type DeviceChoice = 'auto' | 'cpu' | 'cuda' | `cuda:${number}`;
-/** Arithmetic on CUDA (torch engine): bf16 autocast, or float32 (with TF32 matmuls). */
+/** torch engine arithmetic: bf16 autocast (CUDA, or a CPU with native bf16), or float32 (TF32 matmuls on CUDA). */
 export type Precision = 'fp32' | 'bf16';
 
 export interface SessionOptions {

@@ -32,7 +32,7 @@ export interface PoolOptions {
   readonly workers?: number;
   readonly engine?: EngineChoice;
   readonly device?: DeviceChoice;
-  /** torch engine on CUDA: fp32 or bf16 autocast. */
+  /** torch engine: fp32 or bf16 autocast (CUDA, or a CPU with native bf16). */
   readonly precision?: Precision;
   /** Intra-op threads per worker; default: cores / workers (1 per worker in a full pool). */
   readonly threadsPerWorker?: number;

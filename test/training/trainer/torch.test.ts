@@ -1,8 +1,8 @@
 /**
  * Training on the torch engine (CPU) against the tfjs engine on the same seed: the first steps'
  * losses agree within float tolerance (DuRN-P, and DuRN-U for its instance norms), a
- * checkpoint written by either engine resumes on the other (one checkpoint format), `minutes`
- * stops a run cleanly, and provenance names the engine.
+ * checkpoint written by either engine resumes on the other (one checkpoint format), bf16 on a CPU
+ * that has it, `minutes` stops a run cleanly, and provenance names the engine.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -14,7 +14,7 @@ import { train } from '../../../src/plugins/training.ts';
 import { loadCheckpoint } from '../../../src/training/checkpoint.ts';
 import type { TrainOptions } from '../../../src/training/config.ts';
 import type { TrainResult } from '../../../src/training/trainer.ts';
-import { describeTorch } from '../../helpers/torch.ts';
+import { describeTorch, TORCH } from '../../helpers/torch.ts';
 import { writeScenes } from './images.ts';
 
 const STEPS = 4;
@@ -120,6 +120,32 @@ describeTorch('training on the torch engine (CPU)', () => {
     expect(String(p.backend)).toMatch(/^torch .* cpu \(1 threads?\)$/); // --threads reached torch
     expect(torch.dataWait).toBeGreaterThanOrEqual(0);
   });
+
+  // bf16 autocast on the CPU: where oneDNN runs it natively (AVX-512 BF16, AMX) the losses stay
+  // within bf16's rounding (8-bit mantissa) of fp32's; elsewhere durn refuses it up front.
+  it('trains in bf16 on a CPU with native bf16, and refuses it on one without', async () => {
+    const o: TrainOptions = {
+      ...base,
+      engine: 'torch',
+      device: 'cpu',
+      threads: 1,
+      precision: 'bf16',
+      out: join(dir, 'bf16.safetensors'),
+    };
+    if (!TORCH!.cpuBf16) {
+      await expect(train(o)).rejects.toSatisfy(
+        (e) => e instanceof DurnUserError && e.code === 'DEVICE_UNAVAILABLE' && /native bf16/.test(e.message),
+      );
+      return;
+    }
+    const r = await train(o);
+    console.log(`loss bf16 ${r.losses.join(', ')}`);
+    for (let i = 0; i < STEPS; i++) expect(rel(r.losses[i]!, torch.losses[i]!)).toBeLessThan(2e-2);
+    expect(r.losses.some((l, i) => l !== torch.losses[i])).toBe(true); // bf16 did run
+    const p = (await loadWeights(r.weightsPath, 'durn-p')).metadata.provenance as Record<string, unknown>;
+    expect(p.precision).toBe('bf16');
+    expect(String(p.backend)).toMatch(/ cpu \(1 threads?\) bf16$/);
+  }, 600_000);
 
   it('resumes a tfjs checkpoint on torch and a torch checkpoint on tfjs', async () => {
     const a = await interrupted(

@@ -259,13 +259,14 @@ class Server:
 
     def place(self, t):
         t = t.to(self.device)
-        if self.device.type == "cuda" and t.dim() == 4:
+        # NHWC is what cuDNN's and oneDNN's bf16 (AMX) convolutions run fastest on.
+        if (self.device.type == "cuda" or self.bf16) and t.dim() == 4:
             t = t.contiguous(memory_format=torch.channels_last)
         return t
 
     def autocast(self):
-        if self.bf16 and self.device.type == "cuda":
-            return torch.autocast("cuda", dtype=torch.bfloat16)
+        if self.bf16:
+            return torch.autocast(self.device.type, dtype=torch.bfloat16)
         return torch.autocast("cpu", enabled=False)
 
     def init(self, h, a):

@@ -13,15 +13,25 @@ export interface TorchInfo {
   /** CUDA devices torch sees (0 on a CPU build or machine). */
   readonly cudaDevices: number;
   readonly gpu: string | null;
+  /** Whether oneDNN runs bf16 natively on this CPU (AVX-512 BF16 or AMX); emulated bf16 is slower than fp32. */
+  readonly cpuBf16: boolean;
 }
 
 export const TORCH_INSTALL_HINT =
   'Install PyTorch with `pip install torch` (CUDA builds: see pytorch.org) or, on Debian/Ubuntu, ' +
   '`apt-get install python3-torch`; or point DURN_PYTHON at a Python that has it.';
 
-const PROBE =
-  'import json, torch; c = torch.cuda.is_available(); n = torch.cuda.device_count() if c else 0; ' +
-  'print(json.dumps({"torch": torch.__version__, "cuda": n, "gpu": torch.cuda.get_device_name(0) if n else None}))';
+// bf16 on the CPU: torch 2.x asks oneDNN; torch 1.13 has no such call, so the kernel's CPU flags.
+const PROBE = [
+  'import json, torch',
+  'n = torch.cuda.device_count() if torch.cuda.is_available() else 0',
+  'try: b = bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())',
+  'except Exception:',
+  '  try: b = any(f in open("/proc/cpuinfo").read().split() for f in ("avx512_bf16", "amx_bf16"))',
+  '  except OSError: b = False',
+  'b = b and torch.backends.mkldnn.is_available()',
+  'print(json.dumps({"torch": torch.__version__, "cuda": n, "gpu": torch.cuda.get_device_name(0) if n else None, "bf16": b}))',
+].join('\n');
 
 let probed: Promise<TorchInfo> | null = null;
 
@@ -46,8 +56,9 @@ function probeOne(python: string): Promise<TorchInfo | string> {
           torch: string;
           cuda: number;
           gpu: string | null;
+          bf16?: boolean;
         };
-        resolve({ python, torch: j.torch, cudaDevices: j.cuda, gpu: j.gpu });
+        resolve({ python, torch: j.torch, cudaDevices: j.cuda, gpu: j.gpu, cpuBf16: j.bf16 === true });
       } catch {
         resolve(`${python}: unexpected probe output`);
       }
