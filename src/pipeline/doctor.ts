@@ -142,7 +142,11 @@ async function torchChecks(): Promise<Check[]> {
   try {
     const t = await findTorch();
     return [
-      { name: 'Python + PyTorch', status: 'ok', detail: `${t.python}: torch ${t.torch}` },
+      {
+        name: 'Python + PyTorch',
+        status: 'ok',
+        detail: `${t.python}: torch ${t.torch}${t.cpuBf16 ? '; this CPU runs bf16 natively (--precision bf16)' : ''}`,
+      },
       t.cudaDevices > 0
         ? { name: 'PyTorch CUDA', status: 'ok', detail: `${t.cudaDevices} device(s): ${t.gpu ?? '?'}` }
         : {
