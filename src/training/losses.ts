@@ -100,8 +100,16 @@ export function l2Loss(pred: tf.Tensor4D, target: tf.Tensor4D): tf.Scalar {
   return tf.tidy(() => tf.mean(tf.squaredDifference(pred, target)) as tf.Scalar);
 }
 
+/**
+ * Mean |pred − target| written as d·sign(d): tfjs differentiates abs as −1 at 0 (PyTorch: 0), so
+ * every pixel a network returns exactly (all of them at the identity start, where undamaged pixels
+ * are already right) would pull the output one way. sign's gradient is 0, so this one is sign(d).
+ */
 export function l1Loss(pred: tf.Tensor4D, target: tf.Tensor4D): tf.Scalar {
-  return tf.tidy(() => tf.mean(tf.abs(tf.sub(pred, target))) as tf.Scalar);
+  return tf.tidy(() => {
+    const d = tf.sub(pred, target);
+    return tf.mean(tf.mul(d, tf.sign(d))) as tf.Scalar;
+  });
 }
 
 /**

@@ -83,6 +83,24 @@ describe.each(['wasm', 'cpu'] as const)('losses on tfjs %s', (backend) => {
     });
   });
 
+  // tfjs's own abs has gradient −1 at 0; PyTorch's (the torch engine, the authors) has 0.
+  it("L1's gradient is sign(pred − target): 0 where the output is already right, as in PyTorch", () => {
+    tf.tidy(() => {
+      const target = tf.tensor4d([0.2, 0.5, 0.5, 0.9], [1, 2, 2, 1]);
+      const pred = tf.tensor4d([0.1, 0.5, 0.5, 1.0], [1, 2, 2, 1]);
+      const g = tf
+        .grad((t: tf.Tensor) => l1Loss(t as tf.Tensor4D, target))(pred)
+        .dataSync();
+      expect(Array.from(g)).toEqual([-0.25, 0, 0, 0.25]);
+      // Through SSIM+L1 at the identity (pred = target): SSIM is at its maximum, so all of it is 0.
+      const photo = tf.tensor4d(pair(1, 16, 16).clean, [1, 16, 16, 1]);
+      const same = tf
+        .grad((t: tf.Tensor) => ssimL1Loss(t as tf.Tensor4D, photo))(photo)
+        .dataSync();
+      expect(Math.max(...Array.from(same, Math.abs))).toBeLessThan(1e-6);
+    });
+  });
+
   it('L1 and L2 are the mean absolute and squared errors', () => {
     tf.tidy(() => {
       const a = tf.tensor4d([0, 1, 2, 3], [1, 2, 2, 1]);
