@@ -21,7 +21,8 @@ export const TORCH_INSTALL_HINT =
   'Install PyTorch with `pip install torch` (CUDA builds: see pytorch.org) or, on Debian/Ubuntu, ' +
   '`apt-get install python3-torch`; or point DURN_PYTHON at a Python that has it.';
 
-// bf16 on the CPU: torch 2.x asks oneDNN; torch 1.13 has no such call, so the kernel's CPU flags.
+// bf16 on the CPU: torch 2.x asks oneDNN whether it has bf16 kernels for this CPU; torch 1.13 has
+// no such call, so the kernel's CPU flags (Linux; elsewhere bf16 stays off on the CPU).
 const PROBE = [
   'import json, torch',
   'n = torch.cuda.device_count() if torch.cuda.is_available() else 0',

@@ -4,6 +4,7 @@
  * session asking for the same combination and ended when the last one disposes. Weights cross
  * the pipe once; each run sends one image and gets one back.
  */
+import { cpus } from 'node:os';
 import { z } from 'zod';
 import { DurnBugError, DurnUserError, expected } from '../../../core/errors.ts';
 import {
@@ -73,11 +74,9 @@ export function checkTorchPrecision(
   if (p === 'bf16' && device === 'cpu' && !info.cpuBf16) {
     throw new DurnUserError(
       'DEVICE_UNAVAILABLE',
-      expected(
-        'a CPU with native bf16 (AVX-512 BF16 or AMX)',
-        "precision 'bf16' on the CPU",
-        'one without it',
-      ),
+      // Not expected(): the received CPU is a description, not a value to quote.
+      "Expected a CPU with native bf16 (AVX-512 BF16 or AMX) for precision 'bf16' on the CPU but " +
+        `received ${cpus()[0]?.model.trim() || 'a CPU'}, which has neither`,
       {
         hint: 'Use --precision fp32 (the default) on this CPU; bf16 is for CUDA GPUs and recent Xeon/EPYC CPUs.',
       },
