@@ -84,59 +84,38 @@ describeTorch('training on the torch engine (CPU)', () => {
     }
   });
 
-  // Instance norm, which the torch engine runs as one fused kernel when no statistics are frozen
-  // (DuRN-U): equal first losses say the forward passes agree; equal later ones, that the
-  // gradients (through Adam) do. Transposed convolutions (subpixel.py) are checked against
-  // PyTorch's own, gradients included, in test/models/engines/torch/subpixel.test.ts.
-  it("agrees with tfjs on durn-u's first steps (instance norm)", async () => {
+  /** Three steps of `network` from the identity on each engine (1 torch thread): their losses. */
+  async function firstSteps(task: string, network: TrainOptions['network']): Promise<(readonly number[])[]> {
     const { sigma: _, ...rest } = base;
-    const o: TrainOptions = {
-      ...rest,
-      task: 'deblur',
-      network: 'durn-u',
-      steps: 3,
-      valEvery: 3,
-      valLimit: 1,
-      lr: 1e-4,
-    };
-    const a = await train({ ...o, engine: 'tfjs', out: join(dir, 'u-tfjs.safetensors') });
+    const o: TrainOptions = { ...rest, task, network, steps: 3, valEvery: 3, valLimit: 1, lr: 1e-4 };
+    const a = await train({ ...o, engine: 'tfjs', out: join(dir, `${network}-tfjs.safetensors`) });
     const b = await train({
       ...o,
       engine: 'torch',
       device: 'cpu',
       threads: 1,
-      out: join(dir, 'u-torch.safetensors'),
+      out: join(dir, `${network}-torch.safetensors`),
     });
-    console.log(`durn-u loss tfjs ${a.losses.join(', ')}\ndurn-u loss torch ${b.losses.join(', ')}`);
-    expect(rel(b.losses[0]!, a.losses[0]!)).toBeLessThan(1e-5);
-    for (let i = 0; i < 3; i++) expect(rel(b.losses[i]!, a.losses[i]!)).toBeLessThan(1e-3);
+    console.log(`${network} loss tfjs ${a.losses.join(', ')}\n${network} loss torch ${b.losses.join(', ')}`);
+    expect(rel(b.losses[0]!, a.losses[0]!)).toBeLessThan(1e-5); // the forward passes agree
+    return [a.losses, b.losses];
+  }
+
+  // Instance norm, which the torch engine runs as one fused kernel when no statistics are frozen
+  // (DuRN-U): equal first losses say the forward passes agree; equal later ones, that the
+  // gradients (through Adam) do. Transposed convolutions (subpixel.py) are checked against
+  // PyTorch's own, gradients included, in test/models/engines/torch/subpixel.test.ts.
+  it("agrees with tfjs on durn-u's first steps (instance norm)", async () => {
+    const [a, b] = await firstSteps('deblur', 'durn-u');
+    for (let i = 0; i < 3; i++) expect(rel(b![i]!, a![i]!)).toBeLessThan(1e-3);
   }, 600_000);
 
   // From the identity start the output equals the input, so every undamaged pixel has
   // pred = target exactly: L1's gradient there must be PyTorch's 0 (tfjs's abs says −1), or the
   // engines part at step 2 (they did by 0.19% before losses.ts took |d| as d·sign(d)).
   it("agrees with tfjs on durn-s-p's first steps from the identity (L1 where pred = target)", async () => {
-    const { sigma: _, ...rest } = base;
-    const o: TrainOptions = {
-      ...rest,
-      task: 'raindrop',
-      network: 'durn-s-p',
-      steps: 3,
-      valEvery: 3,
-      valLimit: 1,
-      lr: 1e-4,
-    };
-    const a = await train({ ...o, engine: 'tfjs', out: join(dir, 'sp-tfjs.safetensors') });
-    const b = await train({
-      ...o,
-      engine: 'torch',
-      device: 'cpu',
-      threads: 1,
-      out: join(dir, 'sp-torch.safetensors'),
-    });
-    console.log(`durn-s-p loss tfjs ${a.losses.join(', ')}\ndurn-s-p loss torch ${b.losses.join(', ')}`);
-    expect(rel(b.losses[0]!, a.losses[0]!)).toBeLessThan(1e-5);
-    for (let i = 0; i < 3; i++) expect(rel(b.losses[i]!, a.losses[i]!)).toBeLessThan(5e-4);
+    const [a, b] = await firstSteps('raindrop', 'durn-s-p');
+    for (let i = 0; i < 3; i++) expect(rel(b![i]!, a![i]!)).toBeLessThan(5e-4);
   }, 600_000);
 
   it('names the engine, device, precision and torch version in provenance', async () => {
