@@ -7,7 +7,7 @@
  *
  * DuRN-U's receptive radius (104) fits in the overlap: tiled = whole up to float rounding.
  * DuRN-US's radius (334) does not at these sizes, but its trained convolutions' influence fades
- * well within the overlap.
+ * to ~1e-5 past the overlap (8-bit steps are 3.9e-3).
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -32,10 +32,12 @@ import { getPlugin } from '../../src/plugins/registry.ts';
 // run with its own statistics and with those of a crop 5× brighter), so per tile it already
 // matches the whole image (~2e-7 measured) and no control could exceed a bound. Its case here
 // scales the SE layers' weights of the shipped file ×30: the convolutions stay trained, and
-// per-tile statistics now move the output ~10× more than frozen ones (still far below visible).
+// per-tile statistics now move the output more than frozen ones (still far below visible).
+// Measured with the dehaze weights trained at 256² (session 15), whose convolutions reach further
+// past the cuts: frozen max 1.35e-5 / mean 4.9e-7, per-tile max 6.9e-5 / mean 8.0e-6.
 const CASES = [
   { task: 'deblur', network: 'durn-u' as const, max: 1e-4, mean: 1e-5, sharpen: 1 },
-  { task: 'dehaze', network: 'durn-us' as const, max: 1e-6, mean: 1e-7, sharpen: 30 },
+  { task: 'dehaze', network: 'durn-us' as const, max: 3e-5, mean: 2e-6, sharpen: 30 },
 ];
 
 const WEIGHTS = fileURLToPath(new URL('../../weights/', import.meta.url));
