@@ -125,6 +125,12 @@ export default async function run(args: string[]): Promise<void> {
   const engines = (arg(args, '--engines') ?? 'tfjs,torch').split(',') as Run['engine'][];
   const device = arg(args, '--device') ?? 'cpu';
   const precisions = (arg(args, '--precision') ?? 'fp32').split(',') as Run['precision'][];
+  // tfjs runs once (fp32 on the CPU); torch once per precision asked for.
+  const runs = engines.flatMap((engine): Run[] =>
+    engine === 'torch'
+      ? precisions.map((precision) => ({ engine, device, precision }))
+      : [{ engine, device: 'cpu', precision: 'fp32' }],
+  );
   const all = availableParallelism();
   await initTrainingBackend('wasm');
   console.log(
@@ -140,11 +146,6 @@ export default async function run(args: string[]): Promise<void> {
       const flopsPerPatch = 3 * forwardFlops(getNetwork(network).graph, patch, patch);
       let tfjs = 0;
       let fp32 = 0;
-      const runs = engines.flatMap((engine): Run[] =>
-        engine === 'torch'
-          ? precisions.map((precision) => ({ engine, device, precision }))
-          : [{ engine, device: 'cpu', precision: 'fp32' }],
-      );
       for (const { engine, device, precision } of runs) {
         let r: Awaited<ReturnType<typeof measure>>;
         try {
