@@ -1,6 +1,7 @@
 /**
- * What `npm run eval` and `npm run examples` share: strict flag parsing with a usage text (exit 2
- * on bad usage, 0 for --help), and the weights of a protocol entry taken from one folder.
+ * What `npm run eval`, `npm run examples` and ship-weights share: strict flag parsing with a usage
+ * text (exit 2 on bad usage, 0 for --help), and the weights of a protocol entry taken from one
+ * folder.
  */
 import { join } from 'node:path';
 import { type ParseArgsConfig, parseArgs } from 'node:util';

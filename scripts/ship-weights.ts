@@ -19,19 +19,35 @@ import { weightsHash } from '../src/models/weights/hash.ts';
 import { loadWeights, saveWeights } from '../src/models/weights/safetensors.ts';
 import { getPlugin } from '../src/plugins/registry.ts';
 import { defaultWeightsFile } from '../src/plugins/weights-path.ts';
+import { usageError } from './script-cli.ts';
 
-const { values, positionals } = parseArgs({
-  allowPositionals: true,
-  options: {
-    metrics: { type: 'string' },
-    overwrite: { type: 'boolean', default: false },
-    /** Another folder than the project's weights/ (e.g. float16 copies to carry back from a GPU machine). */
-    dir: { type: 'string' },
-    'metrics-only': { type: 'boolean', default: false },
-    /** Said in the shipped provenance, e.g. what a start file without provenance was. */
-    note: { type: 'string' },
-  },
-});
+const USAGE =
+  'usage: node scripts/ship-weights.ts <trained.safetensors>... [--overwrite] [--dir <folder>] [--note <text>] [--metrics eval.json [--metrics-only]]';
+
+// A mistyped flag gets the usage, not a stack trace.
+const { values, positionals } = (() => {
+  try {
+    return parseArgs({
+      allowPositionals: true,
+      options: {
+        metrics: { type: 'string' },
+        overwrite: { type: 'boolean', default: false },
+        /** Another folder than the project's weights/ (e.g. float16 copies to carry back from a GPU machine). */
+        dir: { type: 'string' },
+        'metrics-only': { type: 'boolean', default: false },
+        /** Said in the shipped provenance, e.g. what a start file without provenance was. */
+        note: { type: 'string' },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    });
+  } catch (err) {
+    return usageError('ship-weights', USAGE, (err as Error).message);
+  }
+})();
+if (values.help) {
+  console.log(USAGE);
+  process.exit(0);
+}
 
 /** The eval.json entries for one weights file, matched by network and weights hash. */
 async function evalMetrics(path: string, network: string, hash: string): Promise<Record<string, unknown>> {
@@ -81,12 +97,8 @@ async function ship(file: string): Promise<void> {
   console.log(`${file} → ${target} (${arch}, float16)`);
 }
 
-if (positionals.length === 0) {
-  console.error(
-    'usage: node scripts/ship-weights.ts <trained.safetensors>... [--overwrite] [--dir <folder>] [--metrics eval.json [--metrics-only]]',
-  );
-  process.exit(2);
-}
+if (positionals.length === 0)
+  usageError('ship-weights', USAGE, 'Expected at least one weights file but received none');
 let failed = false;
 for (const file of positionals) {
   try {
