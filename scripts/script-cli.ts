@@ -14,27 +14,38 @@ export function usageError(name: string, usage: string, message: string): never 
   process.exit(2);
 }
 
-/** The flags' string values; `-h/--help` prints the usage and exits. */
-export function parseFlags(
-  name: string,
-  usage: string,
-  options: NonNullable<ParseArgsConfig['options']>,
-): (flag: string) => string | undefined {
-  let values: Record<string, string | boolean | undefined>;
+const HELP = { help: { type: 'boolean', short: 'h' } } as const;
+type Options = NonNullable<ParseArgsConfig['options']>;
+type Parsed<O extends Options> = ReturnType<
+  typeof parseArgs<{ options: O & typeof HELP; allowPositionals: true; strict: true }>
+>;
+
+/** Typed flags and positionals; a bad flag prints the usage (exit 2), `-h/--help` prints it (exit 0). */
+export function parseCommandLine<O extends Options>(name: string, usage: string, options: O): Parsed<O> {
+  let parsed: Parsed<O>;
   try {
-    ({ values } = parseArgs({
-      options: { ...options, help: { type: 'boolean', short: 'h' } },
-      strict: true,
-      allowPositionals: false,
-    }));
+    parsed = parseArgs({ options: { ...options, ...HELP }, allowPositionals: true, strict: true });
   } catch (err) {
     usageError(name, usage, (err as Error).message);
   }
-  if (values.help) {
+  if ((parsed.values as { help?: boolean }).help) {
     process.stdout.write(`${usage}\n`);
     process.exit(0);
   }
-  return (flag) => values[flag] as string | undefined;
+  return parsed;
+}
+
+/** The flags' string values, for scripts that take no positionals. */
+export function parseFlags(
+  name: string,
+  usage: string,
+  options: Options,
+): (flag: string) => string | undefined {
+  const { values, positionals } = parseCommandLine(name, usage, options);
+  if (positionals.length > 0)
+    usageError(name, usage, `Expected only flags but received "${positionals.join(' ')}"`);
+  const flags = values as Record<string, string | boolean | undefined>;
+  return (flag) => flags[flag] as string | undefined;
 }
 
 /** The entry's weights file under its plugin's default name in `dir` (WEIGHTS_MISSING if absent). */

@@ -12,42 +12,26 @@
  */
 import { mkdir, readFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { bundledWeightsDir } from '../src/core/config.ts';
 import { formatError } from '../src/core/errors.ts';
 import { weightsHash } from '../src/models/weights/hash.ts';
 import { loadWeights, saveWeights } from '../src/models/weights/safetensors.ts';
 import { getPlugin } from '../src/plugins/registry.ts';
 import { defaultWeightsFile } from '../src/plugins/weights-path.ts';
-import { usageError } from './script-cli.ts';
+import { parseCommandLine, usageError } from './script-cli.ts';
 
 const USAGE =
   'usage: node scripts/ship-weights.ts <trained.safetensors>... [--overwrite] [--dir <folder>] [--note <text>] [--metrics eval.json [--metrics-only]]';
 
-// A mistyped flag gets the usage, not a stack trace.
-const { values, positionals } = (() => {
-  try {
-    return parseArgs({
-      allowPositionals: true,
-      options: {
-        metrics: { type: 'string' },
-        overwrite: { type: 'boolean', default: false },
-        /** Another folder than the project's weights/ (e.g. float16 copies to carry back from a GPU machine). */
-        dir: { type: 'string' },
-        'metrics-only': { type: 'boolean', default: false },
-        /** Said in the shipped provenance, e.g. what a start file without provenance was. */
-        note: { type: 'string' },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    });
-  } catch (err) {
-    return usageError('ship-weights', USAGE, (err as Error).message);
-  }
-})();
-if (values.help) {
-  console.log(USAGE);
-  process.exit(0);
-}
+const { values, positionals } = parseCommandLine('ship-weights', USAGE, {
+  metrics: { type: 'string' },
+  overwrite: { type: 'boolean', default: false },
+  /** Another folder than the project's weights/ (e.g. float16 copies to carry back from a GPU machine). */
+  dir: { type: 'string' },
+  'metrics-only': { type: 'boolean', default: false },
+  /** Said in the shipped provenance, e.g. what a start file without provenance was. */
+  note: { type: 'string' },
+});
 
 /** The eval.json entries for one weights file, matched by network and weights hash. */
 async function evalMetrics(path: string, network: string, hash: string): Promise<Record<string, unknown>> {
