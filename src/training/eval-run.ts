@@ -1,8 +1,8 @@
 /**
- * `durn eval`: whole-image PSNR/SSIM of the degraded input, of the network, and of a classical
- * baseline where one is cheap (for noise: a 3×3 median and a Gaussian blur), on synthetic
- * degradations from a fixed seed or on real pairs; plus the network on the clean photos
- * themselves (how much a restoration harms a photo that needed none).
+ * `durn eval`: whole-image PSNR/SSIM of the degraded input, of the network, and of the classical
+ * baselines the recipe names (noise: a 3×3 median and a Gaussian blur; haze: the dark channel
+ * prior), on synthetic degradations from a fixed seed or on real pairs; plus the network on the
+ * clean photos themselves (how much a restoration harms a photo that needed none).
  *
  * The network runs through an inference session (ONNX Runtime by default, several times the
  * tfjs wasm speed; `engine: 'tfjs'` keeps the training engine's numerics). Gaussian noise is
@@ -14,7 +14,7 @@ import { z } from 'zod';
 import { DurnUserError, expected } from '../core/errors.ts';
 import { createSession } from '../models/engines/index.ts';
 import type { TfjsBackendChoice } from '../models/engines/tfjs/backend.ts';
-import type { ImageTensor, InferenceSession, SessionOptions } from '../models/engines/types.ts';
+import type { InferenceSession, SessionOptions } from '../models/engines/types.ts';
 import { getNetwork } from '../models/networks/index.ts';
 import { weightsHash } from '../models/weights/hash.ts';
 import { loadWeights } from '../models/weights/safetensors.ts';
@@ -23,9 +23,8 @@ import { loadTrainingImages } from './data/images.ts';
 import { wholeImage } from './data/patches.ts';
 import { registerDegradation } from './degradations/index.ts';
 import { restoreWithSession, VALIDATION_SEED } from './evaluate.ts';
-import { gaussianBlur, plane } from './image-math.ts';
 import { measure } from './metrics.ts';
-import type { BaselineName, TrainingRecipe, TrainingTask } from './recipe.ts';
+import type { TrainingRecipe, TrainingTask } from './recipe.ts';
 import { createRng } from './rng.ts';
 import { sigmaOption } from './setup.ts';
 
@@ -80,39 +79,6 @@ export interface EvalResult {
   /** The network's output on the clean photos, scored against them: once, whatever the σ. */
   readonly clean: EvalRow;
   readonly seconds: number;
-}
-
-/** 3×3 median per channel, borders by replication: the textbook impulse/Gaussian noise filter. */
-export function median3(image: ImageTensor): ImageTensor {
-  const { channels, height: h, width: w } = image;
-  const out = new Float32Array(image.data.length);
-  const win = new Float32Array(9);
-  for (let c = 0; c < channels; c++) {
-    const p = plane(image, c);
-    const o = out.subarray(c * h * w, (c + 1) * h * w);
-    for (let y = 0; y < h; y++) {
-      for (let x = 0; x < w; x++) {
-        let k = 0;
-        for (let dy = -1; dy <= 1; dy++) {
-          const yy = Math.min(h - 1, Math.max(0, y + dy));
-          for (let dx = -1; dx <= 1; dx++) win[k++] = p[yy * w + Math.min(w - 1, Math.max(0, x + dx))]!;
-        }
-        win.sort();
-        o[y * w + x] = win[4]!;
-      }
-    }
-  }
-  return { channels, height: h, width: w, data: out };
-}
-
-const BASELINES: Record<BaselineName, (x: ImageTensor) => ImageTensor> = {
-  'median 3×3': median3,
-  'gaussian σ=1': (x) => gaussianBlur(x, 1),
-};
-
-/** The classical filters the task's recipe asks to be scored beside the network. */
-function baselines(recipe: TrainingRecipe): { name: string; run: (x: ImageTensor) => ImageTensor }[] {
-  return (recipe.baselines ?? []).map((name) => ({ name, run: BASELINES[name] }));
 }
 
 function invalid(message: string, hint?: string): DurnUserError {
@@ -239,7 +205,7 @@ export async function evaluateNetwork(
     sigma === undefined
       ? createRng(VALIDATION_SEED).fork('eval', name)
       : createRng(VALIDATION_SEED).fork('eval', name, sigma);
-  const classical = baselines(recipe);
+  const classical = recipe.baselines ?? [];
   const methods: { method: string; kind: EvalRow['kind'] }[] = [
     { method: 'degraded input', kind: 'input' },
     { method: `${def.title} (${basename(weightsPath)})`, kind: 'network' },

@@ -19,5 +19,5 @@ export {
   formatEvalTable,
 } from './eval-run.ts';
 export { formatEvent, type TrainProgress, terminalReporter } from './progress.ts';
-export type { BaselineName, TrainingRecipe, TrainingTask } from './recipe.ts';
+export type { TrainingRecipe, TrainingTask } from './recipe.ts';
 export { type TrainHooks, type TrainResult, trainNetwork } from './trainer.ts';

@@ -4,12 +4,10 @@
  * TrainingTask from a plugin), so adding a task never touches this folder.
  */
 import type { NetworkId } from '../models/graph/types.ts';
+import type { Baseline } from './baselines.ts';
 import type { TrainingHyperparameters } from './config.ts';
 import type { Degradation } from './degradations/types.ts';
 import type { MetricColorSpace } from './metrics.ts';
-
-/** Classical filters `durn eval` can score beside the network (see eval-run.ts). */
-export type BaselineName = 'median 3×3' | 'gaussian σ=1';
 
 /** How one network of a task is trained and evaluated: its damage model, loss and defaults. */
 export interface TrainingRecipe extends TrainingHyperparameters {
@@ -35,7 +33,7 @@ export interface TrainingRecipe extends TrainingHyperparameters {
    */
   readonly evaluations?: readonly RecipeEvaluation[];
   /** Classical baselines `durn eval` scores beside the network. */
-  readonly baselines?: readonly BaselineName[];
+  readonly baselines?: readonly Baseline[];
   /** `npm run eval`: evaluate on every test image (the paper's protocol) rather than the first `limit`. */
   readonly evalAllImages?: boolean;
 }

@@ -9,6 +9,7 @@
  */
 import type { Degradation } from '../../training/degradations/types.ts';
 import { defineTaskPlugin, degradationsOf } from '../common.ts';
+import { darkChannelBaseline } from './dark-channel.ts';
 import { haze } from './haze.ts';
 
 export const plugin = defineTaskPlugin({
@@ -32,6 +33,7 @@ export const plugin = defineTaskPlugin({
       name: 'dehaze',
       degradation: haze as Degradation<unknown>,
       colorSpace: 'rgb',
+      baselines: [darkChannelBaseline],
       loss: 'ssim-l1',
       lr: 1e-4,
       patch: 128,

@@ -7,6 +7,7 @@
  * 72-pixel overlap covers it, so tiled output equals whole-image output; 512-pixel tiles keep a
  * tile's activations around 32 MB per layer while wasting under half the work on context.
  */
+import { gaussianBaseline, medianBaseline } from '../../training/baselines.ts';
 import type { Degradation } from '../../training/degradations/types.ts';
 import { defineTaskPlugin, degradationsOf } from '../common.ts';
 import { cameraNoise } from './camera-noise.ts';
@@ -39,7 +40,7 @@ export const plugin = defineTaskPlugin({
       degradation: gaussianNoise as Degradation<unknown>,
       colorSpace: 'gray',
       sigmas: [30, 50, 70],
-      baselines: ['median 3×3', 'gaussian σ=1'],
+      baselines: [medianBaseline, gaussianBaseline],
       evalAllImages: true,
       loss: 'l2',
       lr: 1e-3,
@@ -61,7 +62,7 @@ export const plugin = defineTaskPlugin({
         { id: 'denoise-rgb', degradation: cameraNoise as Degradation<unknown> },
       ],
       colorSpace: 'rgb',
-      baselines: ['median 3×3', 'gaussian σ=1'],
+      baselines: [medianBaseline, gaussianBaseline],
       loss: 'ssim-l1',
       lr: 1e-4,
       patch: 96,
