@@ -2,6 +2,7 @@
  * The generic trainer as a library: train and evaluate a network of a task described by a
  * TrainingTask. `train`/`evaluateModel` by task id are in src/plugins/training.ts.
  */
+export { type Baseline, gaussianBaseline, medianBaseline } from './baselines.ts';
 export type { Checkpoint, CheckpointState, ValidationRecord } from './checkpoint.ts';
 export { loadCheckpoint } from './checkpoint.ts';
 export type {
