@@ -31,13 +31,14 @@ import { getPlugin } from '../../src/plugins/registry.ts';
 // The shipped DuRN-US barely listens to its SE pooling (its output moves < 1e-6 between a crop
 // run with its own statistics and with those of a crop 5× brighter), so per tile it already
 // matches the whole image (~2e-7 measured) and no control could exceed a bound. Its case here
-// scales the SE layers' weights of the shipped file ×30: the convolutions stay trained, and
+// scales the SE layers' weights of the shipped file ×100: the convolutions stay trained, and
 // per-tile statistics now move the output more than frozen ones (still far below visible).
-// Measured with the dehaze weights trained at 256² (session 15), whose convolutions reach further
-// past the cuts: frozen max 1.35e-5 / mean 4.9e-7, per-tile max 6.9e-5 / mean 8.0e-6.
+// Measured with the dehaze weights of session 18 (256², longer), whose convolutions reach further
+// past the cuts: frozen max 9.3e-5 / mean 3.0e-6, per-tile max 4.0e-4 / mean 1.8e-5 (at ×30 the
+// per-tile max, 9.25e-5, no longer cleared the frozen one).
 const CASES = [
   { task: 'deblur', network: 'durn-u' as const, max: 1e-4, mean: 1e-5, sharpen: 1 },
-  { task: 'dehaze', network: 'durn-us' as const, max: 3e-5, mean: 2e-6, sharpen: 30 },
+  { task: 'dehaze', network: 'durn-us' as const, max: 2e-4, mean: 8e-6, sharpen: 100 },
 ];
 
 const WEIGHTS = fileURLToPath(new URL('../../weights/', import.meta.url));
