@@ -10,7 +10,7 @@
  */
 import type { ImageTensor } from '../../models/engines/types.ts';
 import type { Baseline } from '../../training/baselines.ts';
-import { checkImage, makeImage } from '../../training/image-math.ts';
+import { checkImage, makeImage, toGray } from '../../training/image-math.ts';
 
 export interface DarkChannelOptions {
   /** Side of the square window of the dark channel. */
@@ -148,14 +148,10 @@ export function estimateTransmission(
   airlight: readonly number[],
   options: DarkChannelOptions = DARK_CHANNEL_DEFAULTS,
 ): Float32Array {
-  const { channels, height, width } = image;
-  const n = height * width;
   const raw = darkChannel(image, airlight, options.patch).map((v) => 1 - options.omega * v);
-  const guide = new Float32Array(n);
-  for (let c = 0; c < channels; c++) {
-    for (let i = 0; i < n; i++) guide[i] = guide[i]! + image.data[c * n + i]! / channels;
-  }
-  return guidedFilter(guide, raw, height, width, options.radius, options.epsilon);
+  // He's code guides with rgb2gray(I); toGray is MATLAB's rgb2gray.
+  const guide = toGray(image).data;
+  return guidedFilter(guide, raw, image.height, image.width, options.radius, options.epsilon);
 }
 
 /** Dehazes a [0, 1] image; the result is clipped to [0, 1]. */
