@@ -10,7 +10,7 @@
  */
 import type { ImageTensor } from '../../models/engines/types.ts';
 import type { Baseline } from '../../training/baselines.ts';
-import { checkImage, makeImage, toGray } from '../../training/image-math.ts';
+import { checkImage, clamp01, makeImage, toGray } from '../../training/image-math.ts';
 
 export interface DarkChannelOptions {
   /** Side of the square window of the dark channel. */
@@ -168,8 +168,7 @@ export function dehazeDarkChannel(
   for (let c = 0; c < channels; c++) {
     const a = airlight[c]!;
     for (let i = 0; i < n; i++) {
-      const j = (image.data[c * n + i]! - a) / Math.max(t[i]!, options.minTransmission) + a;
-      out[c * n + i] = Math.min(1, Math.max(0, j));
+      out[c * n + i] = clamp01((image.data[c * n + i]! - a) / Math.max(t[i]!, options.minTransmission) + a);
     }
   }
   return makeImage(channels, height, width, out);
