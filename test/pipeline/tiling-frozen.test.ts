@@ -31,14 +31,15 @@ import { getPlugin } from '../../src/plugins/registry.ts';
 // The shipped DuRN-US barely listens to its SE pooling (its output moves < 1e-6 between a crop
 // run with its own statistics and with those of a crop 5× brighter), so per tile it already
 // matches the whole image (~2e-7 measured) and no control could exceed a bound. Its case here
-// scales the SE layers' weights of the shipped file ×100: the convolutions stay trained, and
+// scales the SE layers' weights of the shipped file ×1000: the convolutions stay trained, and
 // per-tile statistics now move the output more than frozen ones (still far below visible).
-// Measured with the dehaze weights of session 18 (256², longer), whose convolutions reach further
-// past the cuts: frozen max 9.3e-5 / mean 3.0e-6, per-tile max 4.0e-4 / mean 1.8e-5 (at ×30 the
-// per-tile max, 9.25e-5, no longer cleared the frozen one).
+// Measured with the dehaze weights of 2026-12-08 (a further 256² run): the frozen error is now
+// set by the 104 pixels of context (DuRN-US's radius is 334), not by statistics: frozen max
+// 5.0e-4 / mean 9.0e-6 at any sharpening; per-tile max 3.8e-4 / 9.9e-6 at ×100 (no longer above
+// it), 7.4e-4 / 2.65e-5 at ×1000. Bounds between the two at ×1000.
 const CASES = [
   { task: 'deblur', network: 'durn-u' as const, max: 1e-4, mean: 1e-5, sharpen: 1 },
-  { task: 'dehaze', network: 'durn-us' as const, max: 2e-4, mean: 8e-6, sharpen: 100 },
+  { task: 'dehaze', network: 'durn-us' as const, max: 6e-4, mean: 1.5e-5, sharpen: 1000 },
 ];
 
 const WEIGHTS = fileURLToPath(new URL('../../weights/', import.meta.url));
